@@ -1,0 +1,43 @@
+# humas: two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+HUMAS  := $(VENV)/bin/humas
+export HUMAS_CONFIG ?= $(CURDIR)/config.example.toml
+
+.PHONY: run test install install-dev lint typecheck bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[dev]'
+	# torch only from the pinned CPU wheel (never a loose requirement that pulls the CUDA build)
+	$(PIP) install -q 'torch==2.13.0' && $(PIP) install -q -e '.[transformers]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, initialise the SQLite database under data/ and start humas (sandbox accounts, web UI on 127.0.0.1)
+run: install
+	$(HUMAS) init
+	$(HUMAS) run
+
+## make test: install the dev dependencies and run the whole suite
+test: install-dev
+	$(PY) -m pytest -q
+
+lint: install-dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/mypy
+
+bench: install-dev
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

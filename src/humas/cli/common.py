@@ -1,0 +1,66 @@
+"""What every CLI command shares: the App, the acting user, JSON output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from humas.app import App
+from humas.authz import Actor
+from humas.config import load_settings
+
+console = Console(highlight=False, soft_wrap=True)
+
+AS_OPTION = typer.Option(..., "--as", envvar="HUMAS_USER", help="The acting user (env: HUMAS_USER).")
+JSON_OPTION = typer.Option(False, "--json", help="Print exactly one JSON value.")
+
+
+class CliState:
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+        self._app: App | None = None
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = App(load_settings(self.config))
+        return self._app
+
+
+def state(ctx: typer.Context) -> CliState:
+    obj = ctx.find_root().obj
+    if not isinstance(obj, CliState):
+        obj = CliState(Path(os.environ["HUMAS_CONFIG"]) if os.environ.get("HUMAS_CONFIG") else None)
+        ctx.find_root().obj = obj
+    return obj
+
+
+def get_app(ctx: typer.Context, *, schema: bool = True) -> App:
+    app = state(ctx).app
+    if schema:
+        app.ensure_schema()
+    return app
+
+
+@contextmanager
+def acting(ctx: typer.Context, user: str | None) -> Iterator[tuple[App, Session, Actor]]:
+    """A transaction with the acting user resolved; anything raised rolls everything back."""
+    app = get_app(ctx)
+    with app.db.session() as s:
+        yield app, s, app.actor(s, user)
+
+
+def emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, default=str, indent=None))
+
+
+def ok(message: str) -> None:
+    console.print(message)

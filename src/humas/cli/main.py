@@ -1,0 +1,90 @@
+"""The ``humas`` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from humas.cli.admin import db_app, init, user_app
+from humas.cli.audit import audit_app, sla_app
+from humas.cli.common import CliState, get_app
+from humas.cli.content import content_app
+from humas.cli.sop import sop_app
+from humas.errors import HumasError
+
+app = typer.Typer(
+    name="humas",
+    help="humas: SOP approvals, scheduled posting and comment escalation for government PR units.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(None, "--config", envvar="HUMAS_CONFIG",
+                                       help="Config file (env: HUMAS_CONFIG)."),
+) -> None:
+    ctx.obj = CliState(config)
+
+
+app.command("init")(init)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(sop_app, name="sop")
+app.add_typer(content_app, name="content")
+app.add_typer(audit_app, name="audit")
+app.add_typer(sla_app, name="sla")
+
+
+@app.command("run")
+def run(ctx: typer.Context) -> None:
+    """Start the daemon: dispatcher, monitor and timers (Ctrl-C or SIGTERM stops it cleanly)."""
+    from humas.daemon import Daemon
+
+    Daemon(get_app(ctx)).run_forever()
+
+
+def _register_optional() -> None:
+    """Command groups that live with their own area."""
+    from humas.cli import extras
+
+    extras.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    _register_optional()
+    try:
+        app(args=argv, standalone_mode=False)
+    except HumasError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except OperationalError as exc:
+        typer.echo(f"error: database unavailable: {str(exc.orig).strip().splitlines()[0]}", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: database error: {type(exc).__name__}: {str(exc).splitlines()[0]}", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""``humas sentiment``: classify comments, evaluate a model on a labelled file, train the default model."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from humas.errors import HumasError, InvalidInput, Unavailable
+from humas.sentiment.base import LABELS, Classifier, Label
+
+app = typer.Typer(help="Classify public comments by sentiment, evaluate and train the sentiment model.")
+
+BackendOpt = Annotated[
+    str, typer.Option("--backend", envvar="HUMAS_SENTIMENT_BACKEND", help="default or transformers.")
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", envvar="HUMAS_SENTIMENT_MODEL", help="Model directory (or hub id for transformers)."),
+]
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option("--threshold", min=0.0, max=1.0, help="Escalate when P(negative) >= this (default: the model's)."),
+]
+AbusiveOpt = Annotated[
+    Path | None,
+    typer.Option("--abusive-words", envvar="HUMAS_SENTIMENT_ABUSIVE_WORDS", help="Abusive-word list, one a line."),
+]
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn a HumasError into ``error: <message>`` on stderr and its exit code."""
+    try:
+        yield
+    except HumasError as err:
+        typer.echo(f"error: {err.message}", err=True)
+        raise typer.Exit(err.exit_code) from err
+
+
+def _classifier(backend: str, model: str | None, threshold: float | None, abusive: Path | None) -> Classifier:
+    from humas.sentiment.factory import build_classifier
+
+    return build_classifier(backend, model, threshold, abusive)
+
+
+@app.command()
+def classify(
+    texts: Annotated[list[str], typer.Argument(help="Comments to classify.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON list.")] = False,
+    backend: BackendOpt = "default",
+    model: ModelOpt = None,
+    threshold: ThresholdOpt = None,
+    abusive_words: AbusiveOpt = None,
+) -> None:
+    """Classify each TEXT: label, probabilities, whether it is escalated and whether it is abusive."""
+    with _errors():
+        predictions = _classifier(backend, model, threshold, abusive_words).classify(texts)
+    rows: list[dict[str, Any]] = [
+        {
+            "text": text,
+            "label": p.label,
+            "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()},
+            "escalate": p.needs_escalation,
+            "escalation_score": round(p.escalation_score, 4),
+            "abusive": p.abusive,
+            "matched_abusive": list(p.matched_abusive),
+        }
+        for text, p in zip(texts, predictions, strict=True)
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table("text", "label", *LABELS, "escalate", "abusive")
+    for row in rows:
+        probs = row["probabilities"]
+        table.add_row(
+            row["text"], row["label"], *(f"{probs[label]:.2f}" for label in LABELS),
+            "yes" if row["escalate"] else "no", ", ".join(row["matched_abusive"]) or "no",
+        )
+    Console().print(table)
+
+
+@app.command()
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="TSV text<TAB>label, or CSV with text|sentence and label|sentiment.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    backend: BackendOpt = "default",
+    model: ModelOpt = None,
+    threshold: ThresholdOpt = None,
+    abusive_words: AbusiveOpt = None,
+) -> None:
+    """Score the model on a labelled FILE: macro-F1, per class, confusion, negative recall/precision, speed."""
+    from humas.sentiment.evaluate import evaluate_file
+
+    with _errors():
+        result = evaluate_file(_classifier(backend, model, threshold, abusive_words), file)
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    _print_report({file.name: result})
+
+
+def _print_report(results: dict[str, dict[str, Any]]) -> None:
+    table = Table("split", "n", "macro-F1", *(f"F1 {label}" for label in LABELS), "neg recall", "neg precision",
+                  "comments/s")
+    for name, r in results.items():
+        table.add_row(
+            name, str(r["n"]), f"{r['macro_f1']:.3f}", *(f"{r['per_class'][label]['f1']:.3f}" for label in LABELS),
+            f"{r['negative_recall']:.3f}", f"{r['negative_precision']:.3f}", f"{r['comments_per_second']:.0f}",
+        )
+    Console().print(table)
+
+
+def default_out_dir() -> Path:
+    """``$HUMAS_DATA_DIR/models/sentiment``, else ``./data/models/sentiment``."""
+    base = os.environ.get("HUMAS_DATA_DIR")
+    return (Path(base) if base else Path("data")) / "models" / "sentiment"
+
+
+def _load_feedback() -> list[tuple[str, Label]]:
+    try:
+        from humas.escalation.feedback import load_feedback  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:
+        raise Unavailable("--include-feedback needs humas.escalation.feedback, which this install lacks") from exc
+    loader: Callable[[], list[tuple[str, str]]] = load_feedback
+    pairs: list[tuple[str, Label]] = []
+    for text, label in loader():
+        if label not in LABELS:
+            raise InvalidInput(f"feedback label {label!r} is not one of {', '.join(LABELS)}")
+        pairs.append((text, label))  # type: ignore[arg-type]
+    return pairs
+
+
+@app.command()
+def train(
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data", help="Data folder (repeatable). Default: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the model. Default: $HUMAS_DATA_DIR/models/sentiment.")
+    ] = None,
+    include_feedback: Annotated[
+        bool, typer.Option("--include-feedback", help="Also train on the redaktur's corrections (weighted up).")
+    ] = False,
+) -> None:
+    """Train the default model, choose its escalation threshold by cross-validation and report the valid splits."""
+    from humas.sentiment.data import default_data_dir
+    from humas.sentiment.train import train as run_training
+
+    with _errors():
+        data_dirs = data or [default_data_dir()]
+        out_dir = out or default_out_dir()
+        extra = _load_feedback() if include_feedback else []
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            report = run_training(data_dirs, out_dir, extra_examples=extra, progress=progress)
+    _print_report(report)
+    typer.echo(f"model written to {out_dir}", err=True)

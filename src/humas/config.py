@@ -1,0 +1,343 @@
+"""Typed settings: TOML into pydantic models, with ``HUMAS_*`` environment overrides.
+
+Secrets are written as ``"env:NAME"`` and resolved only when used (:meth:`Secret.reveal`); they are masked in
+every repr. Any problem raises :class:`~humas.errors.ConfigError` naming the key path and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import core_schema
+
+from humas.errors import ConfigError
+from humas.publisher.base import Platform
+
+ENV_CONFIG = "HUMAS_CONFIG"
+ENV_DATABASE_URL = "HUMAS_DATABASE_URL"
+ENV_DATA_DIR = "HUMAS_DATA_DIR"
+
+
+class Secret:
+    """A secret from the config: ``env:NAME`` (resolved at use) or a literal. Never printed."""
+
+    __slots__ = ("_ref",)
+
+    def __init__(self, ref: str) -> None:
+        self._ref = ref
+
+    @property
+    def source(self) -> str:
+        """Where the secret comes from, safe to show: ``env:NAME`` or ``(literal)``."""
+        return self._ref if self._ref.startswith("env:") else "(literal)"
+
+    def reveal(self, environ: Mapping[str, str] | None = None) -> str:
+        if self._ref.startswith("env:"):
+            name = self._ref[4:]
+            value = (environ if environ is not None else os.environ).get(name)
+            if not value:
+                raise ConfigError(f"environment variable {name} is not set (needed for a secret in the config)")
+            return value
+        return self._ref
+
+    def __repr__(self) -> str:
+        return f"Secret({self.source if self._ref.startswith('env:') else '****'})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._ref == self._ref
+
+    def __hash__(self) -> int:
+        return hash(self._ref)
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        def validate(value: Any) -> Secret:
+            if isinstance(value, Secret):
+                return value
+            if not isinstance(value, str) or not value:
+                raise ValueError('a secret must be a non-empty string such as "env:NAME"')
+            if value.startswith("env:") and not re.fullmatch(r"env:[A-Za-z_][A-Za-z0-9_]*", value):
+                raise ValueError(f'invalid environment reference "{value}" (expected env:NAME)')
+            return cls(value)
+
+        return core_schema.no_info_plain_validator_function(
+            validate, serialization=core_schema.plain_serializer_function_ser_schema(lambda s: s.source)
+        )
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TimeSettings(_Model):
+    timezone: str = "Asia/Jakarta"
+    working_time: bool = False
+    work_days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    day_start: time = time(7, 30)
+    day_end: time = time(16, 0)
+    public_holidays: bool = True
+    extra_holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        from humas.workflow.clock import resolve_timezone
+
+        resolve_timezone(v)
+        return v
+
+    @field_validator("work_days")
+    @classmethod
+    def _days(cls, v: list[int]) -> list[int]:
+        if not v or any(d < 0 or d > 6 for d in v):
+            raise ValueError("work_days must list weekday numbers 0 (Monday) to 6 (Sunday)")
+        return v
+
+    @model_validator(mode="after")
+    def _hours(self) -> TimeSettings:
+        if self.day_end <= self.day_start:
+            raise ValueError("day_end must be later than day_start")
+        return self
+
+
+class QueueSettings(_Model):
+    tick_seconds: float = Field(5.0, gt=0)
+    lease_seconds: int = Field(120, ge=5)
+    batch: int = Field(5, ge=1, le=100)
+    max_attempts: int = Field(8, ge=1)
+    backoff_base_seconds: float = Field(30.0, gt=0)
+    backoff_max_seconds: float = Field(3600.0, gt=0)
+    in_doubt_policy: Literal["reschedule", "hold"] = "reschedule"
+
+
+class PacingSettings(_Model):
+    min_gap_seconds: int = Field(0, ge=0)
+    daily_cap: int | None = Field(None, ge=1)
+
+
+class AccountConfig(_Model):
+    """One platform account. ``credentials`` hold secrets; ``options`` hold plain settings (page id, user id…)."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    platform: Platform
+    label: str = ""
+    imitates: Platform | None = None
+    enabled: bool = True
+    credentials: dict[str, Secret] = Field(default_factory=dict)
+    options: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    pacing: PacingSettings = PacingSettings()
+    latency_ms: int = Field(0, ge=0)
+    failures: dict[str, float | int | list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _sandbox(self) -> AccountConfig:
+        if self.platform == Platform.SANDBOX:
+            if self.imitates is None or self.imitates in (Platform.SANDBOX,):
+                raise ValueError("a sandbox account needs imitates = x | facebook | instagram | youtube")
+        elif self.imitates is not None:
+            raise ValueError("imitates is only for platform = sandbox")
+        return self
+
+    @property
+    def behaves_like(self) -> Platform:
+        return self.imitates or self.platform
+
+    def __repr__(self) -> str:
+        creds = ", ".join(f"{k}={v!r}" for k, v in self.credentials.items())
+        return f"AccountConfig(name={self.name!r}, platform={self.platform.value!r}, credentials={{{creds}}})"
+
+
+class MonitorStage(_Model):
+    until: str  # post age, e.g. "1h"
+    every: str  # poll interval while younger than ``until``
+
+
+class MonitorSettings(_Model):
+    enabled: bool = True
+    tick_seconds: float = Field(30.0, gt=0)
+    schedule: list[MonitorStage] = Field(
+        default_factory=lambda: [
+            MonitorStage(until="1h", every="2m"),
+            MonitorStage(until="1d", every="15m"),
+            MonitorStage(until="7d", every="1h"),
+            MonitorStage(until="30d", every="6h"),
+        ]
+    )
+    daily_budget: dict[str, int] = Field(default_factory=lambda: {"youtube": 2000, "x": 500})
+    lease_seconds: int = Field(120, ge=5)
+    sandbox_simulation: bool = True
+
+
+class SentimentSettings(_Model):
+    backend: Literal["default", "transformers"] = "default"
+    model: str | None = None
+    threshold: float | None = Field(None, ge=0, le=1)
+    abusive_words_file: Path | None = None
+    auto_hide_abusive: bool = False
+    batch_size: int = Field(32, ge=1)
+
+
+class NotifyTarget(_Model):
+    role: str
+    urls: list[Secret]
+
+
+class NotifySettings(_Model):
+    enabled: bool = True
+    admins: list[Secret] = Field(default_factory=list)
+    targets: list[NotifyTarget] = Field(default_factory=list)
+    daily_recap_at: time = time(16, 0)
+
+
+class WebSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    secret_key: Secret | None = None
+    public_base_url: str | None = None
+    language: Literal["id", "en"] = "id"
+    meta_app_secret: Secret | None = None
+    meta_verify_token: Secret | None = None
+
+
+class Settings(_Model):
+    data_dir: Path = Path("data")
+    database_url: str | None = None
+    default_sop: str = "mojokerto-acc"
+    sop_files: list[Path] = Field(default_factory=list)
+    sops: list[dict[str, Any]] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    time: TimeSettings = TimeSettings()
+    queue: QueueSettings = QueueSettings()
+    accounts: list[AccountConfig] = Field(default_factory=lambda: default_accounts())
+    monitor: MonitorSettings = MonitorSettings()
+    sentiment: SentimentSettings = SentimentSettings()
+    notify: NotifySettings = NotifySettings()
+    web: WebSettings = WebSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(sqlite|postgresql\+psycopg)://", v):
+            raise ValueError("expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB")
+        return v
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique(cls, v: list[AccountConfig]) -> list[AccountConfig]:
+        names = [a.name for a in v]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate account name(s): {', '.join(dupes)}")
+        return v
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'humas.sqlite3').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def sandbox_db(self) -> Path:
+        return self.data_dir / "sandbox.sqlite3"
+
+    def account(self, name: str) -> AccountConfig:
+        from humas.errors import NotFound
+
+        for a in self.accounts:
+            if a.name == name:
+                return a
+        known = ", ".join(a.name for a in self.accounts) or "(none)"
+        raise NotFound(f"unknown account '{name}' (configured: {known})")
+
+
+def default_accounts() -> list[AccountConfig]:
+    """The embedded default: four sandbox accounts, one imitating each platform."""
+    spec = [
+        ("sandbox-instagram", Platform.INSTAGRAM, "Instagram (sandbox)"),
+        ("sandbox-facebook", Platform.FACEBOOK, "Facebook Page (sandbox)"),
+        ("sandbox-youtube", Platform.YOUTUBE, "YouTube (sandbox)"),
+        ("sandbox-x", Platform.X, "X (sandbox)"),
+    ]
+    return [
+        AccountConfig(name=n, platform=Platform.SANDBOX, imitates=p, label=label, latency_ms=300)
+        for n, p, label in spec
+    ]
+
+
+def _loc(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def _describe(err: Mapping[str, Any]) -> str:
+    msg = str(err.get("msg", "invalid"))
+    msg = msg.removeprefix("Value error, ")
+    if err.get("type") == "extra_forbidden":
+        msg = "unknown key"
+    elif "input" in err and err.get("type") not in ("missing",) and not isinstance(err["input"], dict | list):
+        msg += f" (got {err['input']!r})"
+    return msg
+
+
+def parse_settings(data: Mapping[str, Any], source: str = "config") -> Settings:
+    try:
+        return Settings.model_validate(dict(data))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ConfigError(f"{source}: {_loc(tuple(first['loc']))}: {_describe(first)}") from None
+
+
+def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the config: ``path``, else ``$HUMAS_CONFIG``, else ``./humas.toml`` if present, else defaults."""
+    env = os.environ if environ is None else environ
+    chosen = Path(path) if path else Path(env[ENV_CONFIG]) if env.get(ENV_CONFIG) else None
+    if chosen is None and Path("humas.toml").is_file():
+        chosen = Path("humas.toml")
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if chosen is not None:
+        source = str(chosen)
+        try:
+            data = tomllib.loads(chosen.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{chosen}: config file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{chosen}: invalid TOML: {exc}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{chosen}: cannot read: {exc}") from None
+        base = chosen.resolve().parent
+        if "data_dir" in data and isinstance(data["data_dir"], str) and not Path(data["data_dir"]).is_absolute():
+            data["data_dir"] = str(base / data["data_dir"])
+    if env.get(ENV_DATA_DIR):
+        data["data_dir"] = env[ENV_DATA_DIR]
+    if env.get(ENV_DATABASE_URL):
+        data["database_url"] = env[ENV_DATABASE_URL]
+    settings = parse_settings(data, source)
+    from humas.workflow.registry import load_sops
+
+    load_sops(settings)  # custom SOPs are config too: fail now, before anything starts
+    return settings

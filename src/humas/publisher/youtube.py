@@ -1,0 +1,522 @@
+"""YouTube Data API v3 adapter: google-auth ``AuthorizedSession`` plus our own small REST wrapper (platform-apis.md §4).
+
+Everything, token refresh included, goes through ``requests`` (``responses`` intercepts it); google-api-python-client
+is not used because it runs on httplib2 (§4.1).
+
+Uploads use the resumable protocol (§4.2). The session URI is saved to the checkpoint *before* the first byte is sent,
+so a crash, a timeout or a 5xx mid-upload resumes from the byte YouTube reports instead of uploading (or creating) the
+video twice. The adapter never sleeps: it retries an interrupted chunk at most :attr:`YouTubeAdapter.max_resumes`
+times per call, then raises and the queue comes back later, resuming from the checkpoint.
+
+"Hide" on YouTube is ``comments.setModerationStatus(heldForReview)``: the comment is held for review, visible only to
+the channel in YouTube Studio, from where it can be approved again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
+from typing import Any, ClassVar, NoReturn
+from zoneinfo import ZoneInfo
+
+import requests
+from google.auth.exceptions import RefreshError, TransportError
+from google.auth.transport.requests import AuthorizedSession
+from google.auth.transport.requests import Request as GoogleRequest
+from google.oauth2.credentials import Credentials
+
+from humas.errors import (
+    AuthExpired,
+    ConfigError,
+    ContentRejected,
+    NetworkError,
+    OutcomeUnknown,
+    PlatformUnavailable,
+    PublishError,
+    QuotaExhausted,
+    RateLimited,
+    RetryLater,
+)
+from humas.publisher import http
+from humas.publisher.base import (
+    AccountStatus,
+    Checkpoint,
+    CommentPage,
+    CommentRef,
+    MediaFile,
+    Platform,
+    PlatformLimits,
+    PlatformPostRef,
+    PostDraft,
+    Problem,
+    PublishRequest,
+    PublishResult,
+    RemoteComment,
+    ReplyResult,
+    SecretStore,
+    check_limits,
+)
+from humas.publisher.limits import LIMITS
+
+API = "https://www.googleapis.com/youtube/v3"
+UPLOAD_URL = "https://www.googleapis.com/upload/youtube/v3/videos"
+TOKEN_URI = "https://oauth2.googleapis.com/token"
+PACIFIC = ZoneInfo("America/Los_Angeles")  # the quota day (§4.4)
+CHUNK_UNIT = 256 * 1024  # resumable chunks are multiples of 256 KiB, except the last (§4.2)
+
+KEY_REFRESH = "oauth2_refresh_token"
+KEY_SEED = "oauth2_refresh_token_seed"  # the configured token the stored one descends from
+
+# Quota units per call (§4.4). Uploaded chunks and upload-status queries are not billed separately.
+COST_LIST = 1
+COST_WRITE = 50  # comments.insert, comments.setModerationStatus
+
+_PRIVACY_ORDER = ("private", "unlisted", "public")
+TESTING_NOTE = "refresh tokens of OAuth apps left in 'Testing' status expire after 7 days: publish the consent screen"
+
+
+def next_quota_reset(now: datetime) -> datetime:
+    """The next midnight America/Los_Angeles, when the daily quota resets, in UTC."""
+    local = now.astimezone(PACIFIC)
+    return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=PACIFIC).astimezone(UTC)
+
+
+def video_title(draft: PostDraft) -> str:
+    """The title posted: ``draft.title``, else the first non-empty line of the text; at most 100 characters."""
+    title = draft.title.strip() or next((ln.strip() for ln in draft.text.splitlines() if ln.strip()), "")
+    return title[:100]
+
+
+def _privacy_rank(privacy: str) -> int:
+    return _PRIVACY_ORDER.index(privacy) if privacy in _PRIVACY_ORDER else 0  # unknown: treat as private
+
+
+def _snake(reason: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", reason).lower()
+
+
+class YouTubeAdapter:
+    """One YouTube channel, authorised by an OAuth 2.0 refresh token (scopes youtube.upload + youtube.force-ssl)."""
+
+    platform: ClassVar[Platform] = Platform.YOUTUBE
+    limits: ClassVar[PlatformLimits] = LIMITS[Platform.YOUTUBE]
+
+    max_resumes = 3  # interrupted chunks recovered within one publish call (no sleeping)
+    reply_pages_max = 5  # comments.list pages per thread whose replies were not all embedded
+
+    def __init__(
+        self,
+        account: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        channel_id: str | None = None,
+        secret_store: SecretStore | None = None,
+        session: requests.Session | None = None,
+        clock: Callable[[], datetime] = http.utcnow,
+        chunk_size: int = 8 * 1024 * 1024,
+        privacy: str = "public",
+        category_id: str = "25",  # News & Politics
+        insert_cost: int = 1600,  # videos.insert: the pessimistic pre-2025 price (§4.4)
+        timeout: float = 60.0,
+    ) -> None:
+        if chunk_size <= 0 or chunk_size % CHUNK_UNIT:
+            raise ConfigError(f"YouTube account {account}: chunk_size must be a multiple of {CHUNK_UNIT} bytes")
+        if privacy not in _PRIVACY_ORDER:
+            raise ConfigError(f"YouTube account {account}: privacy must be one of {', '.join(_PRIVACY_ORDER)}")
+        self.account = account
+        self.channel_id = channel_id
+        self.units_used = 0
+        self._clock = clock
+        self._chunk_size = chunk_size
+        self._privacy = privacy
+        self._category_id = category_id
+        self._insert_cost = insert_cost
+        self._timeout = timeout
+        self._store = secret_store
+        self._configured_refresh = refresh_token
+        if secret_store is not None and secret_store.get(account, KEY_SEED) == refresh_token:
+            # a token Google rotated from the configured one; a newly configured token (re-auth) wins over it
+            refresh_token = secret_store.get(account, KEY_REFRESH) or refresh_token
+        self._refresh_in_use = refresh_token
+        self._creds = Credentials(  # type: ignore[no-untyped-call]
+            token=None,
+            refresh_token=refresh_token,
+            client_id=client_id,
+            client_secret=client_secret,
+            token_uri=TOKEN_URI,
+        )
+        base = session if session is not None else requests.Session()
+        self._http = AuthorizedSession(self._creds, auth_request=GoogleRequest(base))  # type: ignore[no-untyped-call]
+        for prefix, adapter in base.adapters.items():  # same transport as the injected session
+            self._http.mount(prefix, adapter)
+        self._http.headers.update(base.headers)
+
+    def __repr__(self) -> str:
+        return f"YouTubeAdapter(account={self.account!r}, channel_id={self.channel_id!r})"
+
+    # --- validate -------------------------------------------------------------------------------------------------
+
+    def validate(self, draft: PostDraft) -> list[Problem]:
+        problems = check_limits(self.limits, draft, "YouTube")
+        if not video_title(draft):
+            problems.append(Problem("title_required", "YouTube: judul video wajib diisi"))
+        return problems
+
+    # --- publish --------------------------------------------------------------------------------------------------
+
+    def publish(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult:
+        if video_id := ckpt.get("video_id"):
+            return self._result(str(video_id))
+        video = self._video(req.draft)
+        total = video.path.stat().st_size
+        uri: str | None = ckpt.get("upload_uri")
+        offset = 0
+        if uri:  # resuming after a crash / an earlier failed attempt: ask YouTube where it stands
+            state = self._upload_status(uri, total)
+            if isinstance(state, dict):
+                return self._done(state, ckpt)
+            if state is None:
+                ckpt.save("upload_uri", None)
+                uri = None
+            else:
+                offset = state
+        for _ in range(2):  # a second round only when the session vanished (404) mid-upload
+            if uri is None:
+                uri = self._start_session(req, video, total)
+                ckpt.save("upload_uri", uri)
+                offset = 0
+            resource = self._upload(uri, video, total, offset)
+            if resource is not None:
+                return self._done(resource, ckpt)
+            ckpt.save("upload_uri", None)
+            uri = None
+        raise RetryLater("YouTube: upload session lost twice", platform=self.platform, account=self.account)
+
+    def find_published(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
+        if video_id := ckpt.get("video_id"):
+            return self._result(str(video_id))
+        uri = ckpt.get("upload_uri")
+        if not uri:
+            return None  # no session URI saved: no byte was sent, so no video exists
+        state = self._upload_status(uri, self._video(req.draft).path.stat().st_size)
+        if isinstance(state, dict):
+            return self._done(state, ckpt)
+        return None  # 308: incomplete (publish resumes it); 404: the session is gone, nothing was created
+
+    def _start_session(self, req: PublishRequest, video: MediaFile, total: int) -> str:
+        privacy = min(self._privacy, req.privacy, key=_privacy_rank)  # the stricter of account and request
+        body = {
+            "snippet": {
+                "title": video_title(req.draft),
+                "description": req.draft.text,
+                "categoryId": self._category_id,
+            },
+            "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": False},
+        }
+        # no bytes sent yet, so no video can exist: safe to repeat (idempotent)
+        resp = self._send(
+            "POST",
+            UPLOAD_URL,
+            cost=self._insert_cost,
+            idempotent=True,
+            params={"uploadType": "resumable", "part": "snippet,status"},
+            json=body,
+            headers={"X-Upload-Content-Length": str(total), "X-Upload-Content-Type": video.mime},
+        )
+        if not resp.ok:
+            self._raise_for(resp)
+        if not (location := resp.headers.get("Location")):
+            raise PlatformUnavailable(
+                "YouTube: upload session started without a Location", platform=self.platform, account=self.account
+            )
+        return location
+
+    def _upload(self, uri: str, video: MediaFile, total: int, offset: int) -> dict[str, Any] | None:
+        """PUT chunks from ``offset``; the video resource when done, ``None`` when the session is gone."""
+        resumes = 0
+        with video.path.open("rb") as f:
+            while True:
+                f.seek(offset)
+                chunk = f.read(self._chunk_size)
+                last = offset + len(chunk) - 1
+                final = last + 1 >= total
+                headers = {"Content-Range": f"bytes {offset}-{last}/{total}", "Content-Type": video.mime}
+                failure: PublishError | None = None
+                try:
+                    resp = self._send("PUT", uri, data=chunk, headers=headers, idempotent=not final)
+                except (NetworkError, OutcomeUnknown) as exc:
+                    failure = exc
+                else:
+                    if resp.status_code == 308:
+                        offset = _next_byte(resp)
+                        continue
+                    if resp.status_code in (200, 201):
+                        return http.json_body(resp)
+                    if resp.status_code in (404, 410):
+                        return None
+                    if resp.status_code < 500:
+                        self._raise_for(resp)
+                    failure = self._error_for(resp)
+                # interrupted (connection, timeout, 5xx): ask where the upload stands and go on from there (§4.2)
+                resumes += 1
+                if resumes > self.max_resumes:
+                    raise failure
+                try:
+                    state = self._upload_status(uri, total)
+                except PublishError as exc:
+                    if final and isinstance(failure, OutcomeUnknown):
+                        raise OutcomeUnknown(
+                            f"YouTube: last chunk sent, upload state unknown ({exc.message})",
+                            platform=self.platform,
+                            account=self.account,
+                        ) from exc
+                    raise
+                if state is None or isinstance(state, dict):
+                    return state
+                offset = state
+
+    def _upload_status(self, uri: str, total: int) -> int | dict[str, Any] | None:
+        """Where a resumable upload stands: next byte to send, the video resource when complete, None when gone."""
+        resp = self._send("PUT", uri, data=b"", headers={"Content-Range": f"bytes */{total}"}, idempotent=True)
+        if resp.status_code == 308:
+            return _next_byte(resp)
+        if resp.status_code in (200, 201):
+            return http.json_body(resp)
+        if resp.status_code in (404, 410):
+            return None
+        self._raise_for(resp)
+
+    def _done(self, resource: dict[str, Any], ckpt: Checkpoint) -> PublishResult:
+        video_id = str(resource["id"])
+        ckpt.save("video_id", video_id)
+        published = (resource.get("snippet") or {}).get("publishedAt")
+        return PublishResult(
+            video_id, _watch_url(video_id), published_at=_parse_time(published) if published else self._clock()
+        )
+
+    def _result(self, video_id: str) -> PublishResult:
+        return PublishResult(video_id, _watch_url(video_id))
+
+    def _video(self, draft: PostDraft) -> MediaFile:
+        videos = [m for m in draft.media if m.is_video]
+        if len(videos) != 1 or len(draft.media) != 1:
+            raise ContentRejected(
+                "YouTube: wajib tepat satu video", rule="video_required", platform=self.platform, account=self.account
+            )
+        return videos[0]
+
+    # --- comments -------------------------------------------------------------------------------------------------
+
+    def fetch_comments(self, ref: PlatformPostRef, cursor: str | None) -> CommentPage:
+        """One page of threads (newest first) with all their replies; ``cursor`` is YouTube's ``nextPageToken``,
+        ``None`` after the last page (the next poll starts again from the newest)."""
+        spent = self.units_used
+        own = self._own_channel()
+        params: dict[str, Any] = {
+            "part": "snippet,replies",
+            "videoId": ref.remote_id,
+            "order": "time",
+            "textFormat": "plainText",
+            "maxResults": 100,
+        }
+        if cursor:
+            params["pageToken"] = cursor
+        body = self._get(f"{API}/commentThreads", params)
+        comments: list[RemoteComment] = []
+        for thread in body.get("items") or []:
+            snippet = thread.get("snippet") or {}
+            top = snippet["topLevelComment"]
+            comments.append(self._comment(top, ref, None, own))
+            replies = (thread.get("replies") or {}).get("comments") or []
+            if int(snippet.get("totalReplyCount") or 0) > len(replies):  # commentThreads embeds only a subset
+                replies = self._replies(thread["id"])
+            comments.extend(self._comment(r, ref, thread["id"], own) for r in replies)
+        return CommentPage(comments, cursor=body.get("nextPageToken"), cost=self.units_used - spent)
+
+    def _replies(self, parent_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        token: str | None = None
+        for _ in range(self.reply_pages_max):
+            params: dict[str, Any] = {
+                "part": "snippet",
+                "parentId": parent_id,
+                "maxResults": 100,
+                "textFormat": "plainText",
+            }
+            if token:
+                params["pageToken"] = token
+            body = self._get(f"{API}/comments", params)
+            out.extend(body.get("items") or [])
+            if not (token := body.get("nextPageToken")):
+                break
+        return out
+
+    def reply(self, comment: CommentRef, text: str, ckpt: Checkpoint) -> ReplyResult:
+        if comment_id := ckpt.get("comment_id"):
+            return ReplyResult(str(comment_id), _watch_url(comment.post_remote_id, str(comment_id)))
+        # YouTube threads are one level deep: a reply to a reply goes to its thread ("<thread>.<reply>" ids)
+        parent = comment.remote_id.split(".", 1)[0]
+        resp = self._send(
+            "POST",
+            f"{API}/comments",
+            cost=COST_WRITE,
+            params={"part": "snippet"},
+            json={"snippet": {"parentId": parent, "textOriginal": text}},
+        )
+        if not resp.ok:
+            self._raise_for(resp)
+        comment_id = str(http.json_body(resp)["id"])
+        ckpt.save("comment_id", comment_id)
+        return ReplyResult(comment_id, _watch_url(comment.post_remote_id, comment_id))
+
+    def hide_comment(self, comment: CommentRef) -> None:
+        """Hold the comment for review (YouTube's "hide"; reversible in YouTube Studio)."""
+        resp = self._send(
+            "POST",
+            f"{API}/comments/setModerationStatus",
+            cost=COST_WRITE,
+            idempotent=True,
+            params={"id": comment.remote_id, "moderationStatus": "heldForReview"},
+        )
+        if not resp.ok:
+            self._raise_for(resp)
+
+    def check(self) -> AccountStatus:
+        try:
+            channel = self._mine()
+        except AuthExpired as exc:
+            return AccountStatus(ok=False, detail=f"{exc.message}; {TESTING_NOTE}")
+        if channel is None:
+            return AccountStatus(ok=False, detail="YouTube: this Google account has no channel")
+        # refresh tokens do not expire on their own (unless the app is in Testing mode): expires_at stays None
+        return AccountStatus(ok=True, detail=f"channel {channel}; {TESTING_NOTE}")
+
+    def _own_channel(self) -> str | None:
+        if self.channel_id is None:
+            self.channel_id = self._mine()
+        return self.channel_id
+
+    def _mine(self) -> str | None:
+        items = self._get(f"{API}/channels", {"part": "id", "mine": "true"}).get("items") or []
+        return str(items[0]["id"]) if items else None
+
+    def _comment(self, c: dict[str, Any], ref: PlatformPostRef, parent: str | None, own: str | None) -> RemoteComment:
+        s = c.get("snippet") or {}
+        author = (s.get("authorChannelId") or {}).get("value")
+        return RemoteComment(
+            remote_id=str(c["id"]),
+            post_remote_id=ref.remote_id,
+            text=s.get("textDisplay") or s.get("textOriginal") or "",  # textOriginal only reaches the author
+            author_handle=s.get("authorDisplayName") or author or "",
+            created_at=_parse_time(s["publishedAt"]),
+            author_id=author,
+            parent_remote_id=parent,
+            is_own=author is not None and author == own,
+            hidden=s.get("moderationStatus") in ("heldForReview", "likelySpam", "rejected"),
+        )
+
+    # --- transport ------------------------------------------------------------------------------------------------
+
+    def _get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
+        resp = self._send("GET", url, cost=COST_LIST, params=params)
+        if not resp.ok:
+            self._raise_for(resp)
+        return http.json_body(resp)
+
+    def _send(
+        self, method: str, url: str, *, cost: int = 0, idempotent: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """One call through the AuthorizedSession (which refreshes the token and retries once on 401)."""
+        self.units_used += cost  # invalid requests are billed too (§4.4)
+        try:
+            resp = http.request(
+                self._http,
+                method,
+                url,
+                timeout=self._timeout,
+                idempotent=idempotent,
+                platform=self.platform,
+                account=self.account,
+                **kwargs,
+            )
+        except (RefreshError, TransportError) as exc:
+            self._raise_for(exc)
+        self._keep_rotated_refresh_token()
+        return resp
+
+    def _keep_rotated_refresh_token(self) -> None:
+        """Google may return a new refresh token on refresh; keep it (seeded by the configured one) for restarts."""
+        current = self._creds.refresh_token
+        if self._store is None or not current or current == self._refresh_in_use:
+            return
+        self._store.set(self.account, KEY_REFRESH, current)
+        self._store.set(self.account, KEY_SEED, self._configured_refresh)
+        self._refresh_in_use = current
+
+    def _error_for(self, failure: requests.Response | RefreshError | TransportError) -> PublishError:
+        """The humas error for a YouTube failure (§4.4); the single mapping, used by :meth:`_raise_for`."""
+        err: PublishError
+        now = self._clock()
+        if isinstance(failure, RefreshError):
+            text = str(failure)
+            if "invalid_grant" in text or not failure.retryable:
+                err = AuthExpired(f"YouTube: refresh token refused ({text[:200]}); authorise the channel again")
+            else:
+                err = PlatformUnavailable(f"YouTube: token endpoint failed ({text[:200]})")
+        elif isinstance(failure, TransportError):
+            err = NetworkError("YouTube: token endpoint unreachable")
+        else:
+            status = failure.status_code
+            error = http.json_body(failure).get("error")
+            error = error if isinstance(error, dict) else {}
+            reasons = [str(e.get("reason")) for e in error.get("errors") or [] if isinstance(e, dict)]
+            reason = reasons[0] if reasons else ""
+            detail = str(error.get("message") or failure.reason or f"HTTP {status}")
+            if reason in ("quotaExceeded", "dailyLimitExceeded"):
+                err = QuotaExhausted(f"YouTube: daily quota spent ({detail})", resets_at=next_quota_reset(now))
+            elif reason == "uploadLimitExceeded":  # per-channel cap over a rolling day
+                err = QuotaExhausted(f"YouTube: upload limit reached ({detail})", resets_at=now + timedelta(hours=24))
+            elif reason in ("rateLimitExceeded", "userRateLimitExceeded") or status == 429:
+                err = RateLimited(f"YouTube: rate limited ({detail})", reset_at=now + timedelta(minutes=1))
+            elif reason == "commentsDisabled":
+                err = ContentRejected(f"YouTube: komentar dinonaktifkan ({detail})", rule="comments_disabled")
+            elif status == 401 or reason in (
+                "insufficientPermissions",
+                "authError",
+                "youtubeSignupRequired",
+                "accountSuspended",
+                "accountClosed",
+            ):
+                # insufficientPermissions = the consent lacks a scope: only re-authorising fixes it
+                err = AuthExpired(f"YouTube: authorisation refused ({reason or status}: {detail})")
+            elif reason == "processingFailure" or status in (408, 409):
+                err = RetryLater(f"YouTube: {detail}")
+            elif status >= 500:
+                err = PlatformUnavailable(f"YouTube: server error {status} ({detail})")
+            elif status == 404:
+                err = ContentRejected(f"YouTube: tidak ditemukan ({detail})", rule="not_found")
+            else:  # invalidTitle, invalidDescription, commentTextTooLong, forbidden, ...
+                err = ContentRejected(f"YouTube menolak: {detail}", rule=_snake(reason) if reason else "invalid")
+        err.platform, err.account = self.platform, self.account
+        return err
+
+    def _raise_for(self, failure: requests.Response | RefreshError | TransportError) -> NoReturn:
+        """Raise the mapped error, from ``failure`` when it is an exception."""
+        raise self._error_for(failure) from (failure if isinstance(failure, BaseException) else None)
+
+
+def _next_byte(resp: requests.Response) -> int:
+    """The byte to send next after a 308: ``Range: bytes=0-N`` means N+1; no Range means nothing was stored."""
+    match = re.match(r"bytes=\d+-(\d+)", resp.headers.get("Range", ""))
+    return int(match.group(1)) + 1 if match else 0
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _watch_url(video_id: str, comment_id: str | None = None) -> str:
+    return f"https://www.youtube.com/watch?v={video_id}" + (f"&lc={comment_id}" if comment_id else "")

@@ -1,0 +1,18 @@
+"""The only place where SQLite and PostgreSQL differ in humas's SQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+AUDIT_LOCK_KEY = 0x68756D6173  # "humas"
+
+
+def lock_audit_chain(session: Session) -> None:
+    """Serialise appends to the audit chain for the rest of this transaction.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, every write transaction already holds
+    the database's single write lock (``BEGIN IMMEDIATE``).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})

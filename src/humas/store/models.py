@@ -1,0 +1,410 @@
+"""humas's tables (SQLAlchemy 2 typed ORM). Migrations in ``store/migrations`` are generated from these."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite keeps no zone: values are stored as naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ContentStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class JobState(enum.StrEnum):
+    """Publication job states; the allowed transitions are in :mod:`humas.queue.states`."""
+
+    SCHEDULED = "scheduled"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    PUBLISHED = "published"
+    RETRY_WAIT = "retry_wait"
+    FAILED = "failed"
+    IN_DOUBT = "in_doubt"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+class CaseStatus(enum.StrEnum):
+    OPEN = "open"
+    REPLY_DRAFTED = "reply_drafted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    REPLY_POSTED = "reply_posted"
+    DISMISSED = "dismissed"
+    HIDDEN = "hidden"
+
+
+# --- people -------------------------------------------------------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(8), default="id")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    @property
+    def role_ids(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- content and its SOP ----------------------------------------------------------------------------------------
+
+
+class MediaBlob(Base):
+    """A media file stored content-addressed under ``<data_dir>/media/<sha[:2]>/<sha>``."""
+
+    __tablename__ = "media_blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Content(Base):
+    __tablename__ = "contents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sop_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text, default="")
+    caption: Mapped[str] = mapped_column(Text, default="")
+    platform_captions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    accounts: Mapped[list[Any]] = mapped_column(default=list)
+    activity: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(300), default="")
+    flags: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default=ContentStatus.DRAFT, index=True)
+    step_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    version_hash: Mapped[str] = mapped_column(String(64))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    media: Mapped[list[ContentMedia]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ContentMedia.position"
+    )
+    created_by: Mapped[User] = relationship(lazy="joined")
+
+
+class ContentMedia(Base):
+    __tablename__ = "content_media"
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("media_blobs.sha256"))
+    blob: Mapped[MediaBlob] = relationship(lazy="joined")
+
+
+class ContentVersion(Base):
+    """A snapshot of every version, so approvers see the diff against the last approved one."""
+
+    __tablename__ = "content_versions"
+    __table_args__ = (UniqueConstraint("content_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    version_hash: Mapped[str] = mapped_column(String(64))
+    snapshot: Mapped[dict[str, Any]] = mapped_column()
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Decision(Base):
+    """One approval or rejection at one step, bound to the content version it judged."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("contents.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(16))  # submitted | approved | rejected
+    version_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class StepPeriod(Base):
+    """Time spent at one SOP step (content steps and response steps alike), against its time standard."""
+
+    __tablename__ = "step_periods"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_type: Mapped[str] = mapped_column(String(16))  # content | case
+    subject_id: Mapped[int] = mapped_column(Integer)
+    sop_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(64))
+    entered_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column(default=None)  # None: the SOP sets no time for this step
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    notified_overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_step_periods_subject", "subject_type", "subject_id"),
+        Index("ix_step_periods_open", "completed_at", "due_at"),
+    )
+
+
+class AuditEntry(Base):
+    """The hash-chained register: ``hash = sha256(prev_hash + canonical(entry))``."""
+
+    __tablename__ = "audit_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(String(16), default="")
+    subject_id: Mapped[str] = mapped_column(String(64), default="")
+    version_hash: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+# --- publishing ---------------------------------------------------------------------------------------------------
+
+
+class AccountState(Base):
+    __tablename__ = "account_states"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | paused
+    paused_reason: Mapped[str] = mapped_column(Text, default="")
+    paused_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_published_at: Mapped[datetime | None] = mapped_column(default=None)
+    day: Mapped[str] = mapped_column(String(10), default="")
+    published_today: Mapped[int] = mapped_column(Integer, default=0)
+    token_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_check_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_check_ok: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    last_check_detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class AccountSecret(Base):
+    """Credentials that rotate (X OAuth 2.0 refresh tokens, instagrapi sessions). Never printed."""
+
+    __tablename__ = "account_secrets"
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PublicationJob(Base):
+    """One post (or one reply) to one account. ``dedupe_key`` makes a second queueing impossible."""
+
+    __tablename__ = "publication_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), default="post")  # post | reply
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), default=None, index=True)
+    case_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # no FK: cases -> posts -> jobs
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    version_hash: Mapped[str] = mapped_column(String(64), default="")
+    run_at: Mapped[datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), default=JobState.SCHEDULED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    checkpoint: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    remote_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    remote_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_publication_jobs_due", "state", "run_at"),)
+
+
+class Post(Base):
+    """A post humas published, watched by the monitor."""
+
+    __tablename__ = "posts"
+    __table_args__ = (UniqueConstraint("account", "remote_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("publication_jobs.id"), unique=True)
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), default=None, index=True)
+    account: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(32))
+    remote_id: Mapped[str] = mapped_column(String(128))
+    remote_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    published_at: Mapped[datetime] = mapped_column()
+    next_poll_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    poll_cursor: Mapped[str | None] = mapped_column(Text, default=None)
+    last_polled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class PollLease(Base):
+    """Monitoring work for one account, claimed like publication jobs so two daemons never poll it twice."""
+
+    __tablename__ = "poll_leases"
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_run_at: Mapped[datetime] = mapped_column()
+    lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    budget_day: Mapped[str] = mapped_column(String(10), default="")
+    budget_used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- responses ----------------------------------------------------------------------------------------------------
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("platform", "remote_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    remote_id: Mapped[str] = mapped_column(String(128))
+    parent_remote_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    author_handle: Mapped[str] = mapped_column(String(200), default="")
+    author_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column()
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(16), default="poll")  # poll | webhook
+    is_own: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    label: Mapped[str | None] = mapped_column(String(16), default=None, index=True)
+    p_negative: Mapped[float | None] = mapped_column(Float, default=None)
+    p_neutral: Mapped[float | None] = mapped_column(Float, default=None)
+    p_positive: Mapped[float | None] = mapped_column(Float, default=None)
+    escalate: Mapped[bool] = mapped_column(Boolean, default=False)
+    abusive: Mapped[bool] = mapped_column(Boolean, default=False)
+    classified_at: Mapped[datetime | None] = mapped_column(default=None)
+    post: Mapped[Post] = relationship(lazy="joined")
+
+
+class Case(Base):
+    """A comment the redaktur must see: a negative, abusive or problem-reporting one."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.OPEN, index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # negative | abusive | needs_answer
+    sop_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    draft_text: Mapped[str] = mapped_column(Text, default="")
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    drafted_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reply_job_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    comment: Mapped[Comment] = relationship(lazy="joined")
+
+
+class LabelFeedback(Base):
+    """A redaktur's correction of a comment's sentiment label; ``sentiment train --include-feedback`` uses it."""
+
+    __tablename__ = "label_feedback"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comments.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    old_label: Mapped[str | None] = mapped_column(String(16), default=None)
+    label: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,142 @@
+"""The tamper-evident register: every transition appended to a hash chain.
+
+``hash = sha256(prev_hash || canonical JSON of the entry)``; altering, deleting or reordering any entry breaks
+every hash after it, and :func:`verify` names the first entry that no longer matches.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from humas.store.dialect import lock_audit_chain
+from humas.store.models import AuditEntry
+
+GENESIS = "0" * 64
+CSV_FIELDS = ["seq", "at", "actor", "role", "action", "subject_type", "subject_id", "version_hash", "note", "data",
+              "prev_hash", "hash"]
+
+
+def _canonical(e: AuditEntry) -> bytes:
+    at = e.at.astimezone(UTC).isoformat(timespec="microseconds")
+    body = [e.seq, at, e.actor, e.role, e.action, e.subject_type, e.subject_id, e.version_hash, e.note, e.data]
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def entry_hash(prev_hash: str, e: AuditEntry) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + _canonical(e)).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    role: str = "",
+    subject_type: str = "",
+    subject_id: str | int = "",
+    version_hash: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (it commits or rolls back with the change it records)."""
+    lock_audit_chain(session)
+    last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
+    when = (at or datetime.now(UTC)).astimezone(UTC)
+    entry = AuditEntry(
+        seq=(last.seq + 1) if last else 1,
+        at=when.replace(microsecond=when.microsecond),
+        actor=actor,
+        role=role,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        version_hash=version_hash,
+        note=note,
+        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
+        prev_hash=last.hash if last else GENESIS,
+        hash="",
+    )
+    entry.hash = entry_hash(entry.prev_hash, entry)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session) -> VerifyResult:
+    prev = GENESIS
+    expected_seq = 1
+    n = 0
+    for e in session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars():
+        n += 1
+        if e.seq != expected_seq:
+            return VerifyResult(False, n, e.seq, f"entry {expected_seq} is missing")
+        if e.prev_hash != prev:
+            return VerifyResult(False, n, e.seq, "the link to the previous entry is broken")
+        if entry_hash(prev, e) != e.hash:
+            return VerifyResult(False, n, e.seq, "the entry's content does not match its hash")
+        prev = e.hash
+        expected_seq += 1
+    return VerifyResult(True, n)
+
+
+def entries(session: Session, **filters: str) -> Iterator[AuditEntry]:
+    q = select(AuditEntry).order_by(AuditEntry.seq)
+    for key, value in filters.items():
+        if value:
+            q = q.where(getattr(AuditEntry, key) == value)
+    yield from session.execute(q).scalars()
+
+
+def row(e: AuditEntry, tz: Any = UTC) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at.astimezone(tz).isoformat(timespec="seconds"),
+        "actor": e.actor,
+        "role": e.role,
+        "action": e.action,
+        "subject_type": e.subject_type,
+        "subject_id": e.subject_id,
+        "version_hash": e.version_hash,
+        "note": e.note,
+        "data": json.dumps(e.data, ensure_ascii=False, sort_keys=True),
+        "prev_hash": e.prev_hash,
+        "hash": e.hash,
+    }
+
+
+def export_csv(session: Session, out: IO[str], tz: Any = UTC, **filters: str) -> int:
+    """Write the register as CSV (Ponjong's "register dokumentasi dan konten"); returns the row count.
+
+    Cells that a spreadsheet would run as a formula are prefixed with a quote: notes may hold public text.
+    """
+    w = csv.DictWriter(out, fieldnames=CSV_FIELDS)
+    w.writeheader()
+    n = 0
+    for e in entries(session, **filters):
+        w.writerow({k: _safe_cell(v) for k, v in row(e, tz).items()})
+        n += 1
+    return n
+
+
+def _safe_cell(v: Any) -> Any:
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v

@@ -1,0 +1,105 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when HUMAS_TEST_DATABASE_URL is set), apps, users."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from humas.app import App
+from humas.config import parse_settings
+from humas.store import migrate
+from humas.store.models import User, UserRole
+from humas.testing import FakeClock
+
+PG_URL = os.environ.get("HUMAS_TEST_DATABASE_URL")
+REPO = Path(__file__).resolve().parent.parent
+DB_KINDS = ["sqlite", "postgresql"]
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'humas.sqlite3'}"
+        return
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("HUMAS_TEST_DATABASE_URL must be set in CI: the PostgreSQL tests may not skip there")
+        pytest.skip("HUMAS_TEST_DATABASE_URL not set")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _pg_schema_url(PG_URL, schema)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., App]]:
+    apps: list[App] = []
+
+    def make(url: str | None = None, **overrides: Any) -> App:
+        data: dict[str, Any] = {"data_dir": str(tmp_path / "data"), **overrides}
+        if url:
+            data["database_url"] = url
+        settings = parse_settings(data, "test")
+        app = App(settings, clock=clock)
+        migrate.upgrade(app.db)
+        apps.append(app)
+        return app
+
+    yield make
+    for a in apps:
+        a.db.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App], db_url: str) -> App:
+    return make_app(db_url)
+
+
+def add_user(app: App, name: str, *roles: str) -> None:
+    with app.db.session() as s:
+        u = User(name=name, display_name=name)
+        u.roles = [UserRole(role=r) for r in roles]
+        s.add(u)
+
+
+MOJOKERTO_TEAM = {
+    "kreatif": ["tim_konten_kreatif"],
+    "data": ["perangkat_daerah_lain"],
+    "reviu": ["tim_reviu"],
+    "editor": ["tim_editor"],
+    "redaktur": ["redaktur"],
+    "pimred": ["pimpinan_redaktur"],
+    "pj": ["penanggung_jawab"],
+    "sosmed": ["tim_sosial_media"],
+    "admin": ["admin"],
+}
+
+
+@pytest.fixture
+def team(app: App) -> App:
+    for name, roles in MOJOKERTO_TEAM.items():
+        add_user(app, name, *roles)
+    return app

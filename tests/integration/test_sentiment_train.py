@@ -1,0 +1,71 @@
+"""Training end to end on a small slice of the shared data: artifact written, loadable, report per split."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from humas.cli.sentiment import app
+from humas.errors import InvalidInput
+from humas.sentiment.data import default_data_dir
+from humas.sentiment.model import LinearClassifier, shipped_model_dir
+from humas.sentiment.train import TrainConfig, train, with_overrides
+
+
+def _slice(tmp_path: Path) -> Path:
+    try:
+        src = default_data_dir()
+    except InvalidInput:
+        pytest.skip("shared sentiment data not found (set HUMAS_SENTIMENT_DATA)")
+    root = tmp_path / "data"
+    for folder, name, rows in [("gov_comments", "train.csv", 121), ("gov_comments", "valid.csv", 31),
+                               ("smsa", "train.tsv", 400), ("smsa", "valid.tsv", 50),
+                               ("indolem_sentiment", "train.csv", 101)]:
+        (root / folder).mkdir(parents=True, exist_ok=True)
+        lines = (src / folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
+        if name.endswith(".csv"):
+            # keep whole CSV records (a header plus rows), never cut inside a quoted field
+            records = list(csv.reader(lines))[:rows]
+            with (root / folder / name).open("w", encoding="utf-8", newline="") as fh:
+                csv.writer(fh, lineterminator="\n").writerows(records)
+        else:
+            (root / folder / name).write_text("".join(lines[:rows]), encoding="utf-8")
+    return root
+
+
+def test_train_writes_a_loadable_artifact(tmp_path: Path) -> None:
+    data = _slice(tmp_path)
+    out = tmp_path / "model"
+    stages: set[str] = set()
+    config = with_overrides(TrainConfig(), folds=3, max_features={"word": 3000, "char": 5000})
+    report = train([data], out, extra_examples=[("aplikasinya error terus", "negative")] * 3,
+                   config=config, progress=lambda stage, done, total: stages.add(stage))
+    assert set(report) == {"gov_comments", "smsa"}
+    assert report["gov_comments"]["n"] == 30
+    assert {"features", "cross-validation", "final model"} <= stages
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["train_rows"]["feedback"] == 3
+    assert "indolem_sentiment" in meta["train_rows"]  # positive rows only
+    assert 0.0 < meta["threshold"] <= 0.8 and "cv_gov_train" in meta and "valid" in meta
+    clf = LinearClassifier.load(out)
+    assert clf.classify(["jalan rusak parah"])[0].label in ("negative", "neutral", "positive")
+
+
+def test_cli_train_default_out_is_not_the_shipped_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _slice(tmp_path)
+    monkeypatch.setenv("HUMAS_DATA_DIR", str(tmp_path / "humas"))
+    before = (shipped_model_dir() / "weights.npz").stat().st_mtime_ns
+    result = CliRunner().invoke(app, ["train", "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "humas" / "models" / "sentiment" / "weights.npz").is_file()
+    assert (shipped_model_dir() / "weights.npz").stat().st_mtime_ns == before
+    assert "gov_comments" in result.stdout
+
+
+def test_train_without_data_is_invalid(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="no train"):
+        train([tmp_path], tmp_path / "out")
