@@ -484,3 +484,18 @@ def test_simulate_respects_the_cap_and_adds_each_comment_once(db: Path, clock: F
     assert added == 2
     assert server.simulate(now, rng, mean_per_post=50, max_per_post=5) == 0
     assert SandboxPlatform(db, clock).simulate(now, random.Random(1), mean_per_post=50) == 0
+
+
+def test_threads_and_deletions_as_the_platform_shows_them(db: Path, clock: FakeClock) -> None:
+    server = SandboxPlatform(db, clock)
+    first = server.create_post("pemkot", "Utas 1/2", imitates=Platform.X)
+    second = server.create_post("pemkot", "Utas 2/2", imitates=Platform.X, in_reply_to=first.remote_id)
+    assert server.get_post(second.remote_id).reply_to == first.remote_id
+    with pytest.raises(NotFound):
+        server.create_post("pemkot", "Utas 3/2", imitates=Platform.X, in_reply_to="404")
+    spam = server.add_comment(first.remote_id, "Slot gacor")
+    server.delete_comment(spam.remote_id)
+    [shown] = adapter(db, clock).fetch_comments(PlatformPostRef("pemkot", first.remote_id), None).comments
+    assert (shown.remote_id, shown.deleted) == (spam.remote_id, True)
+    server.delete_post(second.remote_id)
+    assert [p.remote_id for p in server.list_posts("pemkot")] == [first.remote_id]

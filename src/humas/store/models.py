@@ -81,7 +81,6 @@ class JobState(enum.StrEnum):
     RETRY_WAIT = "retry_wait"
     FAILED = "failed"
     IN_DOUBT = "in_doubt"
-    PAUSED = "paused"
     CANCELLED = "cancelled"
 
 
@@ -300,6 +299,7 @@ class PublicationJob(Base):
     version_hash: Mapped[str] = mapped_column(String(64), default="")
     run_at: Mapped[datetime] = mapped_column()
     state: Mapped[str] = mapped_column(String(16), default=JobState.SCHEDULED)
+    claimed_from: Mapped[str] = mapped_column(String(16), default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(128), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:22:36.769743
+Create Date: 2026-11-22 16:28:45.452718
 """
 
 from __future__ import annotations
@@ -235,6 +235,7 @@ def upgrade() -> None:
         sa.Column("version_hash", sa.String(length=64), nullable=False),
         sa.Column("run_at", humas.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("claimed_from", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("lease_owner", sa.String(length=128), nullable=True),
         sa.Column("lease_until", humas.store.models.UTCDateTime(timezone=True), nullable=True),

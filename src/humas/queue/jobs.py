@@ -1,0 +1,186 @@
+"""The job store: publication and reply jobs as rows, claimed with leases.
+
+The claim is one atomic statement, ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING``
+(SQLAlchemy leaves the lock clause out on SQLite, where the database-wide write lock does the same job). Every
+later write is fenced on the claim's token: a worker that lost its lease changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from humas.errors import InvalidInput
+from humas.store.engine import Database
+from humas.store.models import AccountState, JobState, PublicationJob
+from humas.queue.states import ACTIVE_STATES
+
+S = JobState
+
+
+def new_token(owner: str) -> str:
+    """A claim token: the instance plus a fresh nonce, so each claim fences only itself."""
+    return f"{owner}#{uuid.uuid4().hex[:12]}"
+
+
+def post_key(content_id: int, account: str) -> str:
+    return f"post:{content_id}:{account}"
+
+
+def reply_key(case_id: int) -> str:
+    return f"reply:{case_id}"
+
+
+def add_post_job(session: Session, *, content_id: int, account: str, platform: str, version_hash: str,
+                 run_at: datetime, created_by_id: int | None, now: datetime) -> PublicationJob:
+    """Queue one post of a content version to one account; a second one for the same pair is refused."""
+    job = PublicationJob(kind="post", dedupe_key=post_key(content_id, account), content_id=content_id,
+                         account=account, platform=platform, version_hash=version_hash, run_at=run_at,
+                         state=S.SCHEDULED, created_by_id=created_by_id, created_at=now, updated_at=now)
+    return _insert(session, job, f"content {content_id} is already queued for account {account}")
+
+
+def enqueue_reply(session: Session, *, case_id: int, account: str, platform: str, post_remote_id: str,
+                  comment_remote_id: str, text: str, run_at: datetime, created_by_id: int | None,
+                  now: datetime) -> PublicationJob:
+    """Queue the approved reply of a case: same leases, retries and never-twice rule as posts."""
+    job = PublicationJob(kind="reply", dedupe_key=reply_key(case_id), case_id=case_id, account=account,
+                         platform=platform, run_at=run_at, state=S.SCHEDULED, created_by_id=created_by_id,
+                         checkpoint={"reply": {"post_remote_id": post_remote_id, "comment_remote_id": comment_remote_id,
+                                               "text": text}},
+                         created_at=now, updated_at=now)
+    return _insert(session, job, f"case {case_id} already has a reply queued")
+
+
+def _insert(session: Session, job: PublicationJob, duplicate_message: str) -> PublicationJob:
+    try:
+        with session.begin_nested():
+            session.add(job)
+            session.flush()
+    except IntegrityError:
+        raise InvalidInput(duplicate_message) from None
+    return job
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job this worker holds: ``token`` fences every write it makes about the job."""
+
+    id: int
+    token: str
+    state_before: str
+
+
+def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
+    """Claim up to ``limit`` due jobs in one statement.
+
+    Due: ``scheduled``/``retry_wait``/``in_doubt`` with ``run_at <= now``, or ``claimed`` whose lease expired (its
+    owner died before sending). Never ``sending``: that is :func:`reap`'s. Paused accounts are skipped, and so is
+    an account that already has a job in flight (one call in flight per account).
+    """
+    token = new_token(owner)
+    other = aliased(PublicationJob)
+    in_flight = exists().where(
+        other.account == PublicationJob.account,
+        other.id != PublicationJob.id,
+        or_(other.state == S.SENDING, and_(other.state == S.CLAIMED, other.lease_until >= now)),
+    )
+    paused = exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused")
+    due = or_(
+        and_(PublicationJob.state.in_([S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT]), PublicationJob.run_at <= now),
+        and_(PublicationJob.state == S.CLAIMED, PublicationJob.lease_until < now),
+    )
+    pick = (
+        select(PublicationJob.id)
+        .where(due, ~paused, ~in_flight)
+        .order_by(PublicationJob.run_at, PublicationJob.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    # claimed_from = the state before this claim (SET reads the old row), so the worker knows an in-doubt job
+    stmt = (
+        update(PublicationJob)
+        .where(PublicationJob.id.in_(pick))
+        .values(
+            state=S.CLAIMED,
+            lease_owner=token,
+            lease_until=now + lease,
+            updated_at=now,
+            claimed_from=PublicationJob.state,
+        )
+        .returning(PublicationJob.id, PublicationJob.claimed_from)
+        .execution_options(synchronize_session=False)
+    )
+    with db.session() as s:
+        rows = s.execute(stmt).all()
+    return [Claim(r[0], token, r[1]) for r in sorted(rows)]
+
+
+def fenced(db: Database, c: Claim, *, states: Sequence[str], now: datetime, **values: Any) -> bool:
+    """Write ``values`` only while ``c`` still holds the job in one of ``states``; True when it did."""
+    with db.session() as s:
+        res = s.execute(
+            update(PublicationJob)
+            .where(PublicationJob.id == c.id, PublicationJob.lease_owner == c.token,
+                   PublicationJob.state.in_(list(states)))
+            .values(updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def start_sending(db: Database, c: Claim, *, now: datetime, lease: timedelta) -> bool:
+    """The fenced step before the irreversible call: ``claimed → sending`` only if the lease is still ours."""
+    with db.session() as s:
+        res = s.execute(
+            update(PublicationJob)
+            .where(PublicationJob.id == c.id, PublicationJob.lease_owner == c.token,
+                   PublicationJob.state == S.CLAIMED, PublicationJob.lease_until >= now)
+            .values(state=S.SENDING, attempts=PublicationJob.attempts + 1, lease_until=now + lease, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def reap(db: Database, *, now: datetime) -> int:
+    """``sending`` jobs whose lease expired become ``in_doubt``: their worker died mid-call; never retried blindly."""
+    with db.session() as s:
+        res = s.execute(
+            update(PublicationJob)
+            .where(PublicationJob.state == S.SENDING, PublicationJob.lease_until < now)
+            .values(state=S.IN_DOUBT, run_at=now, lease_owner=None, lease_until=None, updated_at=now,
+                    last_error="the worker stopped during the platform call; checking the platform before any retry")
+            .execution_options(synchronize_session=False)
+        )
+        return int(res.rowcount)  # type: ignore[attr-defined]
+
+
+def release(db: Database, owner: str, *, now: datetime) -> int:
+    """Hand back every claim of this instance that has not started sending (clean shutdown)."""
+    with db.session() as s:
+        released = 0
+        for before in (S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT):
+            res = s.execute(
+                update(PublicationJob)
+                .where(PublicationJob.state == S.CLAIMED, PublicationJob.lease_owner.like(f"{owner}#%"),
+                       PublicationJob.claimed_from == before)
+                .values(state=before, lease_owner=None, lease_until=None, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            released += int(res.rowcount)  # type: ignore[attr-defined]
+        return released
+
+
+def active_jobs(session: Session, content_id: int) -> list[PublicationJob]:
+    return list(session.execute(
+        select(PublicationJob).where(PublicationJob.content_id == content_id,
+                                     PublicationJob.state.in_(list(ACTIVE_STATES)))
+    ).scalars())
