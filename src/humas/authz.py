@@ -49,3 +49,13 @@ def require_admin(actor: Actor, doing: str) -> None:
 def may_operate_queue(actor: Actor, publish_roles: Iterable[str]) -> bool:
     """Scheduling, retrying and cancelling posts: the SOP's publishing roles, or an admin."""
     return actor.is_admin or bool(actor.roles.intersection(publish_roles))
+
+
+def may_view(actor: Actor, roles: Iterable[str]) -> bool:
+    """Seeing an area of work (comments, cases): one of the roles that work there, or an admin."""
+    return actor.is_admin or bool(actor.roles.intersection(roles))
+
+
+def require_view(actor: Actor, roles: Iterable[str], doing: str) -> None:
+    if not may_view(actor, roles):
+        require_any(actor, roles, doing)

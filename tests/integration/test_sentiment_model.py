@@ -135,7 +135,9 @@ def test_cli_classify_table() -> None:
 
 def test_cli_evaluate(tmp_path: Path) -> None:
     path = tmp_path / "gold.tsv"
-    path.write_text("jalan rusak parah\tnegative\npelayanan cepat dan ramah , terima kasih\tpositive\n", encoding="utf-8")
+    path.write_text(
+        "jalan rusak parah\tnegative\npelayanan cepat dan ramah , terima kasih\tpositive\n", encoding="utf-8"
+    )
     result = runner.invoke(app, ["evaluate", str(path), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)

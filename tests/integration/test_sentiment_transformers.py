@@ -18,12 +18,16 @@ WORDS = ["jalan", "rusak", "bagus", "mantap", "lampu", "mati", "kapan", "diperba
 
 def _tiny_model(path: Path, id2label: dict[int, str]) -> Path:
     import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import (  # type: ignore[attr-defined,unused-ignore]
+        BertConfig,
+        BertForSequenceClassification,
+        BertTokenizerFast,
+    )
 
     vocab = path / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, "##s"]) + "\n", encoding="utf-8")
     tokenizer = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
-    config = BertConfig(
+    config = BertConfig(  # type: ignore[call-arg,unused-ignore]
         vocab_size=len(WORDS) + 6, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
         intermediate_size=64, max_position_embeddings=64, num_labels=len(id2label),
         id2label=id2label, label2id={v: k for k, v in id2label.items()},

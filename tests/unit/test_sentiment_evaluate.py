@@ -22,7 +22,7 @@ class KeywordClassifier:
         out = []
         for text in texts:
             label: Label = "negative" if "rusak" in text else "positive" if "bagus" in text else "neutral"
-            probs = {k: (0.8 if k == label else 0.1) for k in LABELS}
+            probs: dict[str, float] = {k: (0.8 if k == label else 0.1) for k in LABELS}
             escalate = label == "negative" or "mati" in text
             out.append(Prediction(label, probs, escalate, probs["negative"], False, ()))
         return out

@@ -12,6 +12,7 @@ from humas.cli.admin import db_app, init, user_app
 from humas.cli.audit import audit_app, sla_app
 from humas.cli.common import CliState, get_app
 from humas.cli.content import content_app
+from humas.cli.queue import accounts_app, queue_app, sandbox_app, schedule
 from humas.cli.sop import sop_app
 from humas.errors import HumasError
 
@@ -40,6 +41,10 @@ app.add_typer(sop_app, name="sop")
 app.add_typer(content_app, name="content")
 app.add_typer(audit_app, name="audit")
 app.add_typer(sla_app, name="sla")
+app.command("schedule")(schedule)
+app.add_typer(queue_app, name="queue")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(sandbox_app, name="sandbox")
 
 
 @app.command("run")

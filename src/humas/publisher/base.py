@@ -245,7 +245,11 @@ def mentions(text: str) -> list[str]:
 
 def text_length(text: str, counter: str) -> int:
     if counter == "x-weighted":
-        from twitter_text import parse_tweet  # type: ignore[import-untyped]
+        import warnings
+
+        with warnings.catch_warnings():  # twitter-text-parser imports the deprecated pkg_resources
+            warnings.simplefilter("ignore", UserWarning)
+            from twitter_text import parse_tweet  # type: ignore[import-untyped]
 
         return int(parse_tweet(text).weightedLength)
     if counter == "utf8-bytes":

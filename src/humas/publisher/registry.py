@@ -140,6 +140,11 @@ class AdapterRegistry:
                 raise Unavailable(f"account {name}: unavailable: {exc}") from None
         return self._built[name]
 
+    def override(self, name: str, adapter: PlatformAdapter) -> None:
+        """Use ``adapter`` for account ``name`` (a :class:`humas.testing.FakePlatform` in tests and demos)."""
+        self.app.settings.account(name)
+        self._built[name] = adapter
+
     def validate(self, content: Content, account: str) -> list[Problem]:
         acc = self.app.settings.account(account)
         return self.get(account).validate(draft_for(self.app, content, acc))

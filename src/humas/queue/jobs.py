@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from humas.errors import InvalidInput
+from humas.queue.states import ACTIVE_STATES, DUE_STATES
 from humas.store.engine import Database
 from humas.store.models import AccountState, JobState, PublicationJob
-from humas.queue.states import ACTIVE_STATES
 
 S = JobState
 
@@ -40,7 +40,18 @@ def reply_key(case_id: int) -> str:
 
 def add_post_job(session: Session, *, content_id: int, account: str, platform: str, version_hash: str,
                  run_at: datetime, created_by_id: int | None, now: datetime) -> PublicationJob:
-    """Queue one post of a content version to one account; a second one for the same pair is refused."""
+    """Queue one post of a content version to one account; a second one for the same pair is refused.
+
+    A job that was cancelled is revived instead, so content can be scheduled again after a cancellation.
+    """
+    old = session.execute(
+        select(PublicationJob).where(PublicationJob.dedupe_key == post_key(content_id, account))
+    ).scalar_one_or_none()
+    if old is not None and old.state == S.CANCELLED:
+        old.state, old.run_at, old.version_hash, old.attempts = S.SCHEDULED, run_at, version_hash, 0
+        old.checkpoint, old.last_error, old.remote_id, old.remote_url = {}, "", None, None
+        old.created_by_id, old.updated_at = created_by_id, now
+        return old
     job = PublicationJob(kind="post", dedupe_key=post_key(content_id, account), content_id=content_id,
                          account=account, platform=platform, version_hash=version_hash, run_at=run_at,
                          state=S.SCHEDULED, created_by_id=created_by_id, created_at=now, updated_at=now)
@@ -81,9 +92,10 @@ class Claim:
 def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
     """Claim up to ``limit`` due jobs in one statement.
 
-    Due: ``scheduled``/``retry_wait``/``in_doubt`` with ``run_at <= now``, or ``claimed`` whose lease expired (its
-    owner died before sending). Never ``sending``: that is :func:`reap`'s. Paused accounts are skipped, and so is
-    an account that already has a job in flight (one call in flight per account).
+    Due: ``scheduled``/``retry_wait``/``in_doubt`` with ``run_at <= now`` (a claim whose owner died before sending
+    is handed back by :func:`reap` first). Never ``sending``: that becomes ``in_doubt``. Paused accounts are
+    skipped, and so is an account that already has a job in flight (one call in flight per account). The partial
+    index on ``run_at`` over the due states lets the database stop after ``limit`` rows.
     """
     token = new_token(owner)
     other = aliased(PublicationJob)
@@ -93,10 +105,7 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
         or_(other.state == S.SENDING, and_(other.state == S.CLAIMED, other.lease_until >= now)),
     )
     paused = exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused")
-    due = or_(
-        and_(PublicationJob.state.in_([S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT]), PublicationJob.run_at <= now),
-        and_(PublicationJob.state == S.CLAIMED, PublicationJob.lease_until < now),
-    )
+    due = and_(PublicationJob.state.in_(list(DUE_STATES)), PublicationJob.run_at <= now)
     pick = (
         select(PublicationJob.id)
         .where(due, ~paused, ~in_flight)
@@ -151,8 +160,15 @@ def start_sending(db: Database, c: Claim, *, now: datetime, lease: timedelta) ->
 
 
 def reap(db: Database, *, now: datetime) -> int:
-    """``sending`` jobs whose lease expired become ``in_doubt``: their worker died mid-call; never retried blindly."""
+    """Expired leases. ``sending`` → ``in_doubt`` (its worker died mid-call; never retried blindly); ``claimed``
+    → back to the state it was claimed from (its worker died before sending). Returns the in-doubt count."""
     with db.session() as s:
+        s.execute(
+            update(PublicationJob)
+            .where(PublicationJob.state == S.CLAIMED, PublicationJob.lease_until < now)
+            .values(state=PublicationJob.claimed_from, lease_owner=None, lease_until=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
         res = s.execute(
             update(PublicationJob)
             .where(PublicationJob.state == S.SENDING, PublicationJob.lease_until < now)

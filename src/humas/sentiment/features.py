@@ -65,6 +65,9 @@ class CueMatcher:
                     found[category] += 1
             if tok in self._praise and any(t in self._negation for t in tokens[max(0, i - 2) : i]):
                 found["negated_praise"] += 1
+        # Praise next to a problem is mostly sarcasm or a mixed complaint ("pelayanan luar biasa, 5 kali bolak-balik").
+        if found["praise"] and (found["problem"] or found["complaint"] or found["wait"]):
+            found["praise_with_problem"] += 1
         if n and tokens[-1] == "?":
             found["ends_question"] += 1
         if "!!" in tokens:

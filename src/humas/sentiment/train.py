@@ -49,6 +49,8 @@ class TrainConfig:
     balance_classes: bool = True
     c: float = 4.0
     esc_c: float = 2.0
+    domain_mix: float = 0.0
+    domain_c: float = 2.0
     block_weights: Mapping[str, float] = field(default_factory=lambda: {"word": 1.0, "char": 1.0, "cue": 0.5})
     min_df: Mapping[str, int] = field(default_factory=lambda: {"word": 2, "char": 3, "cue": 1})
     max_features: Mapping[str, int] = field(default_factory=lambda: {"word": 40000, "char": 60000})
@@ -125,14 +127,22 @@ def fit(data: Featurised, config: TrainConfig, threshold: float = 0.5) -> Linear
     w = _weights(examples, config)
     head = LogisticRegression(C=config.c, max_iter=2000)
     head.fit(x, y, sample_weight=w / w.mean())
+    coef, intercept = head.coef_, head.intercept_
+    gov = np.array([ex.source in (GOV_SOURCE, FEEDBACK_SOURCE) for ex in examples])
+    if config.domain_mix > 0 and len(set(y[gov])) == len(LABELS):
+        # An in-domain head, mixed in logit space: government comments have their own cues ("min", "kapan").
+        domain = LogisticRegression(C=config.domain_c, max_iter=2000, class_weight="balanced")
+        domain.fit(x[gov], y[gov])
+        coef = (1 - config.domain_mix) * coef + config.domain_mix * domain.coef_
+        intercept = (1 - config.domain_mix) * intercept + config.domain_mix * domain.intercept_
     y_esc = np.array([_escalation_target(ex) for ex in examples])
     w_esc = np.array([config.source_weights.get(ex.source, 1.0) for ex in examples], dtype=np.float64)
     esc = LogisticRegression(C=config.esc_c, max_iter=2000, class_weight="balanced")
     esc.fit(x, y_esc, sample_weight=w_esc / w_esc.mean())
     return LinearArtifact(
         vectorizer=vectorizer,
-        coef=head.coef_.astype(np.float32),
-        intercept=head.intercept_.astype(np.float32),
+        coef=coef.astype(np.float32),
+        intercept=intercept.astype(np.float32),
         esc_coef=esc.coef_[0].astype(np.float32),
         esc_intercept=float(esc.intercept_[0]),
         threshold=threshold,

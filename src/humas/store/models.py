@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -294,7 +295,7 @@ class PublicationJob(Base):
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
     content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), default=None, index=True)
     case_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)  # no FK: cases -> posts -> jobs
-    account: Mapped[str] = mapped_column(String(64), index=True)
+    account: Mapped[str] = mapped_column(String(64))
     platform: Mapped[str] = mapped_column(String(32))
     version_hash: Mapped[str] = mapped_column(String(64), default="")
     run_at: Mapped[datetime] = mapped_column()
@@ -312,7 +313,13 @@ class PublicationJob(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
 
-    __table_args__ = (Index("ix_publication_jobs_due", "state", "run_at"),)
+    __table_args__ = (
+        # the claim's ordered scan touches only jobs that can be due
+        Index("ix_publication_jobs_due", "run_at", "id",
+              postgresql_where=text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
+              sqlite_where=text("state IN ('scheduled', 'retry_wait', 'in_doubt')")),
+        Index("ix_publication_jobs_account_state", "account", "state"),
+    )
 
 
 class Post(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:28:45.452718
+Create Date: 2026-11-22 16:34:57.850679
 """
 
 from __future__ import annotations
@@ -253,10 +253,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_publication_jobs_dedupe_key")),
     )
     with op.batch_alter_table("publication_jobs", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_publication_jobs_account"), ["account"], unique=False)
+        batch_op.create_index("ix_publication_jobs_account_state", ["account", "state"], unique=False)
         batch_op.create_index(batch_op.f("ix_publication_jobs_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_publication_jobs_content_id"), ["content_id"], unique=False)
-        batch_op.create_index("ix_publication_jobs_due", ["state", "run_at"], unique=False)
+        batch_op.create_index(
+            "ix_publication_jobs_due",
+            ["run_at", "id"],
+            unique=False,
+            postgresql_where=sa.text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
+            sqlite_where=sa.text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
+        )
 
     op.create_table(
         "posts",
@@ -380,10 +386,14 @@ def downgrade() -> None:
 
     op.drop_table("posts")
     with op.batch_alter_table("publication_jobs", schema=None) as batch_op:
-        batch_op.drop_index("ix_publication_jobs_due")
+        batch_op.drop_index(
+            "ix_publication_jobs_due",
+            postgresql_where=sa.text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
+            sqlite_where=sa.text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
+        )
         batch_op.drop_index(batch_op.f("ix_publication_jobs_content_id"))
         batch_op.drop_index(batch_op.f("ix_publication_jobs_case_id"))
-        batch_op.drop_index(batch_op.f("ix_publication_jobs_account"))
+        batch_op.drop_index("ix_publication_jobs_account_state")
 
     op.drop_table("publication_jobs")
     with op.batch_alter_table("decisions", schema=None) as batch_op:

@@ -1,0 +1,189 @@
+"""``humas run``: the dispatcher, the monitor and the timers on an in-process APScheduler 3 (memory job store).
+
+Shared state lives in humas's tables, never in the scheduler: several daemons on one PostgreSQL share the work
+through leases. On SQLite only one daemon may run; a second is refused. SIGTERM or Ctrl-C: no new work starts,
+the call in flight finishes, claims are handed back, and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from humas.app import App
+from humas.errors import AnotherInstanceRunning
+from humas.queue import jobs
+from humas.queue.dispatcher import Dispatcher
+from humas.store.engine import sqlite_path
+
+log = logging.getLogger("humas.daemon")
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    for noisy in ("apscheduler", "urllib3", "httpx", "tweepy", "requests_oauthlib", "oauthlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class InstanceLock:
+    """One daemon per SQLite file: an exclusive ``flock`` on ``<database>.daemon.lock``, released when the
+    process dies however it dies."""
+
+    def __init__(self, db_file: Path) -> None:
+        self.path = db_file.with_name(db_file.name + ".daemon.lock")
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = self.path.open("a+")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            fh.close()
+            raise AnotherInstanceRunning(
+                f"another humas daemon ({holder}) already runs on {self.path.with_suffix('').name}; stop it first, "
+                "or use PostgreSQL (HUMAS_DATABASE_URL) to run several"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} on {socket.gethostname()}")
+        fh.flush()
+        self._fh = fh
+
+    def release(self) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def instance_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Daemon:
+    def __init__(self, app: App, *, serve_web: bool = True) -> None:
+        self.app = app
+        self.owner = instance_id()
+        self.stop_event = threading.Event()
+        self.serve_web = serve_web
+        self.dispatcher = Dispatcher(app, self.owner, stopping=self.stop_event.is_set, notify=self._notify)
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+            timezone=app.tz,
+        )
+        self.heartbeat: datetime | None = None
+        self._lock: InstanceLock | None = None
+        self._extra_stops: list[Callable[[], None]] = []
+
+    def _notify(self, kind: str, subject: str, message: str) -> None:
+        log.warning("%s: %s: %s", kind, subject, message)
+        try:
+            from humas.notify.notifier import Notifier
+        except ImportError:
+            return
+        Notifier(self.app).notify_admins(subject, message)
+
+    def _guard(self, name: str, fn: Callable[[], Any]) -> Callable[[], None]:
+        def run() -> None:
+            if self.stop_event.is_set():
+                return
+            try:
+                fn()
+                self.heartbeat = self.app.clock()
+            except Exception:
+                log.exception("%s failed; it runs again at its next tick", name)
+
+        return run
+
+    def _dispatch(self) -> None:
+        r = self.dispatcher.tick()
+        if r.claimed or r.reaped:
+            log.info("dispatch: claimed %d, reaped %d, outcomes %s", r.claimed, r.reaped, r.outcomes)
+
+    def start(self) -> None:
+        s = self.app.settings
+        path = sqlite_path(s.db_url)
+        if path is not None:
+            self._lock = InstanceLock(path)
+            self._lock.acquire()
+        self.app.ensure_schema()
+        self.scheduler.add_job(self._guard("dispatch", self._dispatch), "interval", seconds=s.queue.tick_seconds,
+                               id="dispatch", next_run_time=datetime.now(self.app.tz))
+        for job_id, seconds, fn in self._timers():
+            self.scheduler.add_job(self._guard(job_id, fn), "interval", seconds=seconds, id=job_id,
+                                   next_run_time=datetime.now(self.app.tz))
+        self.scheduler.start()
+        if self.serve_web:
+            self._start_web()
+        accounts = ", ".join(f"{a.name} ({a.platform.value})" for a in s.accounts if a.enabled)
+        log.info("humas %s started: database %s, accounts: %s", self.owner, _safe_url(s.db_url), accounts)
+
+    def _timers(self) -> list[tuple[str, float, Callable[[], Any]]]:
+        """Periodic work beside the dispatcher, each a small function with its own tick."""
+        from humas.daemon_timers import timers
+
+        return timers(self)
+
+    def _start_web(self) -> None:
+        try:
+            from humas.web.server import start_in_thread
+        except ImportError:
+            log.info("web interface not installed in this build")
+            return
+        self._extra_stops.append(start_in_thread(self.app, self))
+
+    def stop(self) -> None:
+        """Finish the call in flight, hand back claims, stop timers and the web server."""
+        self.stop_event.set()
+        log.info("stopping: finishing the call in flight")
+        self.scheduler.shutdown(wait=True)
+        released = jobs.release(self.app.db, self.owner, now=self.app.clock())
+        if released:
+            log.info("handed back %d claimed job(s)", released)
+        for stop in self._extra_stops:
+            stop()
+        if self._lock is not None:
+            self._lock.release()
+        self.app.db.dispose()
+        log.info("humas stopped")
+
+    def run_forever(self) -> None:
+        setup_logging(self.app.settings.log_level)
+
+        def handle(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s", signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,202 @@
+"""The FastAPI application: server-rendered pages (Jinja2, autoescaped), ``/api/v1``, ``/media``, ``/healthz``.
+
+Built from one :class:`humas.app.App` (no module-level state). Every action goes through the same services and
+:mod:`humas.authz` rules as the CLI; their errors become status codes here (403 PermissionDenied, 404 NotFound,
+400 InvalidInput/RequirementsNotMet, 409 InvalidTransition).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from humas.app import App
+from humas.errors import (
+    ConfigError,
+    HumasError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    PublishError,
+    RequirementsNotMet,
+    Unavailable,
+)
+from humas.web import auth
+from humas.web.deps import (
+    LoginRequired,
+    PasswordChangeRequired,
+    Unauthorized,
+    WebState,
+    redirect,
+    render,
+)
+from humas.web.security import SecurityHeaders
+
+log = logging.getLogger("humas.web")
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "humas_session"
+SESSION_MAX_AGE = 12 * 3600
+
+
+def status_for(exc: HumasError) -> int:
+    if isinstance(exc, Unauthorized):
+        return 401
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, InvalidTransition):
+        return 409
+    if isinstance(exc, InvalidInput | RequirementsNotMet | PublishError):
+        return 400
+    if isinstance(exc, Unavailable):
+        return 503
+    if isinstance(exc, ConfigError):
+        return 500
+    return 400
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def make_env() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    return env
+
+
+def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | None = None,
+               first_admin: bool = True) -> FastAPI:
+    """The web interface and API of ``app``.
+
+    ``heartbeat``: the daemon's liveness for ``/healthz`` when the app runs inside ``humas run``.
+    ``first_admin``: on start-up, create the first admin with a one-time password when no user has a password.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if first_admin:
+            auth.ensure_admin(app)
+        yield
+
+    api = FastAPI(title="humas API", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
+                  description="The humas REST API: the same authorisation as the CLI and the pages. "
+                              "Authenticate with a personal token: `Authorization: Bearer <token>` "
+                              "(create one under Akun). Errors are `{\"error\": message}`.")
+    from humas.web.auth import LoginLimiter
+
+    api.state.web = WebState(app=app, env=make_env(), limiter=LoginLimiter(app.clock), heartbeat=heartbeat)
+    https = bool(app.settings.web.public_base_url and app.settings.web.public_base_url.startswith("https://"))
+    api.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app), session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=https)
+    api.add_middleware(SecurityHeaders)
+    api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    _install_error_handlers(api)
+
+    from humas.web.api import router as api_router
+    from humas.web.pages import routers as page_routers
+
+    for r in page_routers():
+        api.include_router(r)
+    api.include_router(api_router(), prefix="/api/v1")
+    _include_webhooks(api, app)
+
+    @api.get("/healthz", tags=["health"], summary="Liveness: database reachable, scheduler heartbeat")
+    def healthz() -> JSONResponse:
+        db_ok = True
+        try:
+            with app.db.session() as s:
+                s.execute(text("SELECT 1"))
+        except Exception:  # any database failure means not healthy; the reason goes to the log, not the answer
+            log.exception("healthz: database unreachable")
+            db_ok = False
+        beat = None
+        if heartbeat is not None:
+            try:
+                beat = heartbeat()
+            except Exception:
+                log.exception("healthz: heartbeat failed")
+                beat = {"ok": False}
+        ok = db_ok and (beat is None or bool(beat.get("ok", True)))
+        return JSONResponse({"ok": ok, "database": db_ok, "scheduler": beat}, status_code=200 if ok else 503)
+
+    return api
+
+
+def _include_webhooks(api: FastAPI, app: App) -> None:
+    """Meta webhooks (``/webhooks/meta``) from the monitoring area, when it is installed."""
+    try:
+        mod = importlib.import_module("humas.monitor.webhooks")
+    except ModuleNotFoundError as exc:
+        if exc.name != "humas.monitor.webhooks":
+            raise
+        return
+    api.include_router(mod.webhook_router(app))
+
+
+def _install_error_handlers(api: FastAPI) -> None:
+    @api.exception_handler(HumasError)
+    async def humas_error(request: Request, exc: HumasError) -> Response:
+        if isinstance(exc, LoginRequired):
+            nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return redirect("/login" + (f"?next={quote(nxt)}" if nxt != "/" else ""))
+        if isinstance(exc, PasswordChangeRequired):
+            return redirect("/akun/sandi")
+        code = status_for(exc)
+        if code >= 500:
+            log.error("%s %s: %s", request.method, request.url.path, exc.message)
+        if _is_api(request) or request.url.path.startswith("/webhooks/"):
+            headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+            return JSONResponse({"error": exc.message}, status_code=code, headers=headers)
+        return _error_page(request, code, exc.message)
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        parts = []
+        for err in exc.errors()[:3]:
+            loc = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query", "path"))
+            parts.append(f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg", "invalid")))
+        message = "invalid request: " + "; ".join(parts)
+        if _is_api(request):
+            return JSONResponse({"error": message}, status_code=400)
+        return _error_page(request, 400, message)
+
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail) if exc.detail else "error"
+        if _is_api(request) or not _accepts_html(request):
+            return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+        return _error_page(request, exc.status_code, message)
+
+
+def _accepts_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") or request.method == "POST"
+
+
+def _error_page(request: Request, code: int, message: str) -> Response:
+    from humas.web.deps import page_viewer
+
+    viewer = None
+    try:
+        viewer = page_viewer(request)
+    except Exception:  # the error page must render even when the session or the database is the problem
+        viewer = None
+    return render(request, "error.html", {"code": code, "message": message}, viewer=viewer, status=code)

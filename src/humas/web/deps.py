@@ -1,0 +1,196 @@
+"""What every request shares: the humas App, the signed-in person (page session or API token), CSRF, rendering."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from humas.app import App
+from humas.authz import Actor
+from humas.errors import HumasError, PermissionDenied
+from humas.store.models import User
+from humas.web import auth
+from humas.web.i18n import LANGUAGES, translator
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+    from humas.web.auth import LoginLimiter
+
+
+class LoginRequired(HumasError):
+    """Sign in first."""
+
+
+class PasswordChangeRequired(HumasError):
+    """Choose a new password first."""
+
+
+class Unauthorized(HumasError):
+    """A valid API token is required (Authorization: Bearer <token>)."""
+
+
+class CsrfFailed(PermissionDenied):
+    """The form is stale or did not come from this site (CSRF token missing or wrong); reload the page and retry."""
+
+
+@dataclass
+class WebState:
+    """Per-FastAPI-app state (no module-level state): templates, the login limiter, the daemon heartbeat."""
+
+    app: App
+    env: Environment
+    limiter: LoginLimiter
+    heartbeat: Any = None  # Callable[[], dict[str, Any] | None] | None
+
+
+def state(request: Request) -> WebState:
+    st: WebState = request.app.state.web
+    return st
+
+
+def humas(request: Request) -> App:
+    return state(request).app
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in person, as read at the start of the request."""
+
+    id: int
+    name: str
+    display_name: str
+    roles: frozenset[str]
+    language: str
+    must_change_password: bool
+    via_token: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(id=self.id, name=self.name, roles=self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.actor.is_admin
+
+
+def _viewer(user: User, language: str, *, via_token: bool = False) -> Viewer:
+    lang = user.language if user.language in LANGUAGES else language
+    return Viewer(id=user.id, name=user.name, display_name=user.display_name or user.name,
+                  roles=frozenset(user.role_ids), language=lang, must_change_password=user.must_change_password,
+                  via_token=via_token)
+
+
+PASSWORD_PATHS = ("/akun/sandi", "/logout", "/bahasa")
+
+
+def page_viewer(request: Request) -> Viewer:
+    """The person signed in through the session cookie; pages raise :class:`LoginRequired` without one."""
+    sess = request.session
+    uid = sess.get("uid")
+    if not isinstance(uid, int):
+        raise LoginRequired()
+    app = humas(request)
+    with app.db.session() as s:
+        user = s.get(User, uid)
+        if user is None or not user.active or sess.get("fp") != auth.session_fingerprint(user):
+            sess.pop("uid", None)
+            raise LoginRequired()
+        v = _viewer(user, app.settings.web.language)
+    if v.must_change_password and request.url.path not in PASSWORD_PATHS:
+        raise PasswordChangeRequired()
+    return v
+
+
+def api_viewer(request: Request) -> Viewer:
+    """The owner of the ``Authorization: Bearer`` token; the API never uses the session cookie (so no CSRF)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    app = humas(request)
+    with app.db.session() as s:
+        user = auth.user_for_token(s, token.strip(), app.clock())
+        if user is None:
+            raise Unauthorized("the API token is unknown, revoked or its user is inactive")
+        return _viewer(user, app.settings.web.language, via_token=True)
+
+
+def anonymous_language(request: Request) -> str:
+    lang = request.session.get("lang")
+    return lang if lang in LANGUAGES else humas(request).settings.web.language
+
+
+# --- CSRF -------------------------------------------------------------------------------------------------------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str) or len(token) < 20:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def csrf_protect(request: Request) -> None:
+    """Every state-changing page request carries the session's CSRF token (form field or X-CSRF-Token)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if not sent:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
+        raise CsrfFailed()
+
+
+# --- rendering --------------------------------------------------------------------------------------------------
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    items = list(request.session.get("flash", []))
+    items.append([kind, message])
+    request.session["flash"] = items[-5:]
+
+
+def render(request: Request, template: str, ctx: dict[str, Any] | None = None, *, viewer: Viewer | None = None,
+           status: int = 200) -> HTMLResponse:
+    st = state(request)
+    lang = viewer.language if viewer else anonymous_language(request)
+    from humas.web.nav import nav_items
+
+    context: dict[str, Any] = {
+        "request": request, "viewer": viewer, "lang": lang, "_": translator(lang), "csrf": csrf_token(request),
+        "flashes": request.session.pop("flash", []), "nav": nav_items(st.app, viewer) if viewer else [],
+        "path": request.url.path, "role_label": st.app.sops.role_label,
+        "local": lambda dt: local_text(st.app, dt),
+    }
+    context.update(ctx or {})
+    html = st.env.get_template(template).render(context)
+    return HTMLResponse(html, status_code=status)
+
+
+def local_text(app: App, dt: datetime | str | None) -> str:
+    if dt is None:
+        return "—"
+    if isinstance(dt, str):
+        try:
+            dt = datetime.fromisoformat(dt)
+        except ValueError:
+            return dt
+    return app.local(dt).strftime("%d-%m-%Y %H:%M")
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+

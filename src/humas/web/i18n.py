@@ -1,0 +1,154 @@
+"""Indonesian first, English available: Indonesian text is the message key, :data:`EN` translates it.
+
+SOP role names and step labels stay Indonesian in both languages (they are the SOP's own words). A unit test
+checks that every ``_("…")`` in the templates and pages has an English entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+LANGUAGES = ("id", "en")
+
+STATUS = {
+    # content
+    "draft": "Draf", "in_review": "Ditinjau", "approved": "Disetujui", "scheduled": "Terjadwal",
+    "published": "Terbit", "cancelled": "Dibatalkan",
+    # jobs
+    "claimed": "Diambil", "sending": "Mengirim", "retry_wait": "Menunggu ulang", "failed": "Gagal",
+    "in_doubt": "Diragukan",
+    # cases
+    "open": "Terbuka", "reply_drafted": "Draf balasan", "rejected": "Ditolak", "reply_posted": "Balasan terkirim",
+    "dismissed": "Diabaikan", "hidden": "Disembunyikan",
+    # sentiment
+    "negative": "Negatif", "neutral": "Netral", "positive": "Positif",
+}
+
+EN: dict[str, str] = {
+    # layout and navigation
+    "Beranda": "Home", "Konten": "Content", "Persetujuan": "Approvals", "Kalender": "Calendar", "Antrian": "Queue",
+    "Komentar": "Comments", "Eskalasi": "Escalations", "Laporan": "Reports", "Register": "Register",
+    "Admin": "Admin", "Akun": "Account", "Keluar": "Sign out", "Masuk": "Sign in", "Menu": "Menu",
+    "Bahasa": "Language", "Lewati ke isi": "Skip to content",
+    # statuses
+    "Draf": "Draft", "Ditinjau": "In review", "Disetujui": "Approved", "Terjadwal": "Scheduled",
+    "Terbit": "Published", "Dibatalkan": "Cancelled", "Diambil": "Claimed", "Mengirim": "Sending",
+    "Menunggu ulang": "Waiting to retry", "Gagal": "Failed", "Diragukan": "In doubt", "Terbuka": "Open",
+    "Draf balasan": "Reply drafted", "Ditolak": "Rejected", "Balasan terkirim": "Reply posted",
+    "Diabaikan": "Dismissed", "Disembunyikan": "Hidden", "Negatif": "Negative", "Netral": "Neutral",
+    "Positif": "Positive",
+    # login and account
+    "Nama pengguna": "User name", "Kata sandi": "Password",
+    "Nama pengguna atau kata sandi salah.": "Wrong user name or password.",
+    "Terlalu banyak percobaan gagal. Coba lagi dalam {n} menit.":
+        "Too many failed attempts. Try again in {n} minutes.",
+    "Ganti kata sandi": "Change password", "Kata sandi saat ini": "Current password",
+    "Kata sandi baru": "New password", "Ulangi kata sandi baru": "Repeat the new password",
+    "Kata sandi saat ini salah.": "The current password is wrong.",
+    "Kata sandi baru dan konfirmasinya berbeda.": "The new password and its confirmation differ.",
+    "Kata sandi baru harus berbeda dari yang lama.": "The new password must differ from the old one.",
+    "Kata sandi minimal {n} karakter dan bukan nama pengguna.":
+        "The password needs at least {n} characters and must not be the user name.",
+    "Kata sandi diganti.": "Password changed.",
+    "Anda harus mengganti kata sandi sekali pakai sebelum melanjutkan.":
+        "You must replace the one-time password before you continue.",
+    "Token API pribadi": "Personal API tokens", "Nama token": "Token name", "Buat token": "Create token",
+    "Cabut": "Revoke", "Token dicabut.": "Token revoked.", "Dibuat": "Created", "Terakhir dipakai": "Last used",
+    "Dicabut": "Revoked", "Aktif": "Active",
+    "Salin token ini sekarang; token tidak akan ditampilkan lagi.":
+        "Copy this token now; it will not be shown again.",
+    "Pemakaian: header Authorization: Bearer TOKEN pada /api/v1. Skema OpenAPI: /openapi.json.":
+        "Use: header Authorization: Bearer TOKEN on /api/v1. OpenAPI schema: /openapi.json.",
+    "Peran": "Roles", "Profil": "Profile", "Simpan": "Save", "Batal": "Cancel", "Kembali": "Back",
+    # errors
+    "Terjadi kesalahan": "Something went wrong", "Tidak diizinkan": "Not allowed", "Tidak ditemukan": "Not found",
+    "Permintaan tidak valid": "Invalid request", "Konflik status": "Not possible in this state",
+    "Silakan masuk": "Please sign in",
+    # home
+    "Langkah SOP yang menunggu saya": "SOP steps waiting for me", "Terlambat": "Overdue",
+    "Kasus terbuka": "Open cases", "Unggahan gagal": "Failed posts", "Sisa waktu": "Time left",
+    "terlambat {d}": "{d} overdue", "Tidak ada.": "Nothing.", "Langkah": "Step", "Judul": "Title",
+    "Harus bertindak": "Must act", "tanpa batas waktu": "no time standard", "Lihat": "Open",
+    # content
+    "Konten baru": "New content", "Buat": "Create", "Ubah": "Edit", "Status": "Status", "SOP": "SOP",
+    "Versi": "Version", "Diperbarui": "Updated", "Semua": "All", "Filter": "Filter", "Narasi": "Narrative",
+    "Caption": "Caption", "Caption per platform": "Caption per platform", "Media": "Media",
+    "Akun tujuan": "Target accounts", "Informasi kegiatan": "Activity information",
+    "Lokasi kegiatan": "Activity location", "Kondisi": "Conditions", "Pembuat": "Author",
+    "Pratinjau per platform": "Preview per platform", "Tidak ada masalah.": "No problems.",
+    "Kelengkapan langkah ini": "Requirements of this step", "Lengkap.": "Complete.",
+    "Kirim": "Submit", "Setujui": "Approve", "Tolak": "Reject", "Catatan": "Note", "Batalkan konten": "Cancel content",
+    "Riwayat": "History", "Waktu": "Time", "Pelaku": "Actor", "Aksi": "Action",
+    "Tambah media (foto/video)": "Add media (photos/videos)", "Pertahankan": "Keep",
+    "Persetujuan yang berlaku": "Valid approvals", "versi ini": "this version", "versi lama": "older version",
+    "Jadwalkan": "Schedule", "Waktu terbit": "Publish at", "contoh: 2026-12-01 09:00 atau now":
+        "e.g. 2026-12-01 09:00 or now",
+    "Konten dibuat.": "Content created.", "Konten disimpan.": "Content saved.", "Konten dikirim.": "Content submitted.",
+    "Konten disetujui.": "Content approved.", "Konten ditolak.": "Content rejected.",
+    "Konten dibatalkan.": "Content cancelled.", "Dijadwalkan: {n} unggahan.": "Scheduled: {n} posts.",
+    "karakter": "characters", "Langkah saat ini": "Current step", "Tenggat": "Due",
+    "Unggahan": "Posts", "Tidak ada akun tujuan.": "No target accounts.",
+    "Penghitung karakter ini perkiraan; pemeriksaan server yang menentukan.":
+        "This character counter is an estimate; the server check decides.",
+    # approvals
+    "Menunggu persetujuan saya": "Waiting for my approval", "Perubahan sejak versi disetujui terakhir":
+        "Changes since the last approved version",
+    "Belum pernah disetujui; dibandingkan dengan versi pertama.":
+        "Never approved yet; compared with the first version.",
+    "Tidak ada perubahan sejak persetujuan terakhir.": "No changes since the last approval.",
+    "Catatan wajib saat menolak.": "A note is required to reject.",
+    "dibandingkan dengan versi {v}": "compared with version {v}",
+    # queue and calendar
+    "Platform": "Platform", "Akun": "Account", "Percobaan": "Attempts", "Kesalahan": "Error",
+    "Tautan": "Link", "Ulangi": "Retry", "Batalkan": "Cancel", "Jadwal": "Scheduled at",
+    "Pekerjaan diulang.": "Job retried.", "Pekerjaan dibatalkan.": "Job cancelled.",
+    "Bulan": "Month", "Minggu": "Week", "Sebelumnya": "Previous", "Berikutnya": "Next", "Hari ini": "Today",
+    "Sen": "Mon", "Sel": "Tue", "Rab": "Wed", "Kam": "Thu", "Jum": "Fri", "Sab": "Sat", "Min": "Sun",
+    "Antrian belum tersedia di instalasi ini.": "The queue is not available in this installation.",
+    # comments and cases
+    "Sentimen": "Sentiment", "Penulis": "Author", "Kasus": "Case", "Utas": "Thread", "Alasan": "Reason",
+    "Dibuka": "Opened", "Draf jawaban": "Draft reply", "Simpan draf": "Save draft",
+    "Setujui balasan": "Approve reply", "Tolak balasan": "Reject reply", "Abaikan": "Dismiss",
+    "Sembunyikan komentar": "Hide comment", "Koreksi sentimen": "Correct sentiment",
+    "Hanya yang ditandai": "Flagged only", "Unggahan asal": "Original post", "Balasan kami": "Our reply",
+    "Aksi kasus tersimpan.": "Case action saved.",
+    "Modul eskalasi belum tersedia di instalasi ini.": "The escalation module is not available in this installation.",
+    # reports
+    "Komentar per sentimen": "Comments by sentiment", "Waktu tanggap": "Response times",
+    "Sesuai standar": "Within standard", "Rata-rata": "Average", "Standar": "Standard", "Jumlah": "Count",
+    "Unduh CSV": "Download CSV", "Unggahan per akun": "Posts per account",
+    "Minggu {w}": "Week {w}",
+    # register
+    "Subjek": "Subject", "Periksa rantai": "Verify chain", "Register utuh: {n} entri.": "Register intact: {n} entries.",
+    "Register diubah pada entri {seq}: {reason}": "Register altered at entry {seq}: {reason}",
+    "Semua aksi": "All actions",
+    # admin
+    "Pengguna": "Users", "Tambah pengguna": "Add user", "Nama tampilan": "Display name",
+    "Atur peran": "Set roles", "Reset kata sandi": "Reset password", "Nonaktifkan": "Deactivate",
+    "Aktifkan": "Activate", "Akun platform": "Platform accounts", "Token": "Token",
+    "Kedaluwarsa": "Expires", "Periksa": "Check", "Pemeriksaan terakhir": "Last check",
+    "Kredensial": "Credentials", "Dijeda": "Paused", "Pengguna ditambahkan.": "User added.",
+    "Peran disimpan.": "Roles saved.",
+    "Kata sandi sekali pakai untuk {name}: {password} (catat sekarang; tidak ditampilkan lagi)":
+        "One-time password for {name}: {password} (note it now; it will not be shown again)",
+    "Status pengguna disimpan.": "User status saved.", "Pemeriksaan akun: {detail}": "Account check: {detail}",
+}
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``_(text, **values)``: ``text`` (Indonesian) in ``lang``, with ``{name}`` placeholders filled."""
+    table = EN if lang == "en" else None
+
+    def _(text: str, **values: Any) -> str:
+        out = table.get(text, text) if table is not None else text
+        return out.format(**values) if values else out
+
+    return _
+
+
+def status_text(code: str | None) -> str:
+    """The Indonesian label of a status code (translate it with ``_``)."""
+    if code is None:
+        return "—"
+    return STATUS.get(code, code)

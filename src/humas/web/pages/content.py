@@ -1,0 +1,259 @@
+"""Konten (list, create, edit with media upload, previews, requirement checks) and Persetujuan (approve/reject, diff)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from humas.app import App
+from humas.errors import HumasError, InvalidInput, PermissionDenied
+from humas.store.models import Content, ContentStatus, PublicationJob
+from humas.web.deps import Viewer, flash, humas, page_viewer, redirect, render
+from humas.web.i18n import translator
+from humas.web.nav import publish_roles
+from humas.web.pages import page_router
+from humas.web.views import (
+    account_limits,
+    approval_diff,
+    platform_caption_values,
+    previews,
+    saved_uploads,
+    sop_flags,
+    workflow,
+)
+from humas.workflow.engine import ContentChanges
+
+router = page_router()
+ViewerDep = Annotated[Viewer, Depends(page_viewer)]
+
+
+def _uploads(files: list[UploadFile] | None) -> list[tuple[str, Any]]:
+    return [(f.filename or "file", f.file) for f in files or [] if f.filename]
+
+
+def _form_ctx(request: Request, viewer: Viewer, c: Content | None, values: dict[str, Any],
+              error: str | None = None) -> Response:
+    app = humas(request)
+    return render(request, "content_form.html", {
+        "c": c, "v": values, "error": error, "sops": sorted(app.sops.sops.values(), key=lambda x: x.id),
+        "flags": sop_flags(app), "accounts": account_limits(app), "default_sop": app.settings.default_sop,
+    }, viewer=viewer, status=400 if error else 200)
+
+
+@router.get("/konten")
+def content_list(request: Request, viewer: ViewerDep, status: str = "", sop: str = "") -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        q = select(Content).order_by(Content.updated_at.desc(), Content.id.desc()).limit(500)
+        if status:
+            q = q.where(Content.status == status)
+        if sop:
+            q = q.where(Content.sop_id == sop)
+        rows = []
+        for c in s.execute(q).scalars():
+            step = None
+            if c.step_id:
+                try:
+                    step = app.sops.get(c.sop_id).step(c.step_id)
+                except (KeyError, Exception):
+                    step = None
+            rows.append({"c": c, "step": step})
+        return render(request, "content_list.html", {
+            "rows": rows, "status": status, "sop": sop, "statuses": [s.value for s in ContentStatus],
+            "sops": sorted(app.sops.sops),
+        }, viewer=viewer)
+
+
+@router.get("/konten/baru")
+def new_form(request: Request, viewer: ViewerDep) -> Response:
+    return _form_ctx(request, viewer, None, {})
+
+
+@router.post("/konten/baru")
+def create(request: Request, viewer: ViewerDep,
+           sop: Annotated[str, Form()] = "", title: Annotated[str, Form()] = "",
+           text: Annotated[str, Form()] = "", caption: Annotated[str, Form()] = "",
+           activity: Annotated[str, Form()] = "", location: Annotated[str, Form()] = "",
+           accounts: Annotated[list[str] | None, Form()] = None, flags: Annotated[list[str] | None, Form()] = None,
+           pc_x: Annotated[str, Form()] = "", pc_facebook: Annotated[str, Form()] = "",
+           pc_instagram: Annotated[str, Form()] = "", pc_youtube: Annotated[str, Form()] = "",
+           media: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    app = humas(request)
+    _ = translator(viewer.language)
+    values = {"sop": sop, "title": title, "text": text, "caption": caption, "activity": activity,
+              "location": location, "accounts": accounts or [], "flags": flags or [],
+              "pc": {"x": pc_x, "facebook": pc_facebook, "instagram": pc_instagram, "youtube": pc_youtube}}
+    captions = platform_caption_values(values["pc"])
+    try:
+        with saved_uploads(_uploads(media)) as paths, app.db.session() as s:
+            c = workflow(app, s).create(
+                viewer.actor, sop_id=sop or app.settings.default_sop, title=title, text=text, caption=caption,
+                media=paths, accounts=accounts or [], activity=activity, location=location, flags=flags or [],
+                platform_captions=captions)
+            cid = c.id
+    except PermissionDenied:
+        raise
+    except HumasError as exc:
+        return _form_ctx(request, viewer, None, values, error=exc.message)
+    flash(request, _("Konten dibuat."))
+    return redirect(f"/konten/{cid}")
+
+
+@router.get("/konten/{content_id}")
+def detail(request: Request, content_id: int, viewer: ViewerDep) -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        wf = workflow(app, s)
+        c = wf.get(content_id)
+        d = wf.describe(c)
+        step = wf.current_step(c)
+        requirements = wf.requirement_problems(c, step) if step is not None else []
+        jobs = list(s.execute(select(PublicationJob).where(PublicationJob.content_id == c.id)
+                              .order_by(PublicationJob.id)).scalars())
+        roles = viewer.roles
+        ctx = {
+            "c": c, "d": d, "step": step, "requirements": requirements, "previews": previews(app, c),
+            "history": wf.history(c), "jobs": jobs, "diff": approval_diff(s, c),
+            "can_submit": c.status == ContentStatus.DRAFT and step is not None and step.action == "submit"
+            and step.role in roles,
+            "can_review": c.status == ContentStatus.IN_REVIEW and step is not None and step.action == "review"
+            and step.role in roles,
+            "can_reject": step is not None and step.can_reject,
+            "can_edit": c.status in (ContentStatus.DRAFT, ContentStatus.IN_REVIEW, ContentStatus.APPROVED),
+            "can_cancel": c.status in (ContentStatus.DRAFT, ContentStatus.IN_REVIEW, ContentStatus.APPROVED)
+            and (viewer.is_admin or c.created_by_id == viewer.id),
+            "can_schedule": c.status == ContentStatus.APPROVED
+            and (viewer.is_admin or bool(roles & publish_roles(app))),
+            "now_local": app.local(app.clock()).strftime("%Y-%m-%d %H:%M"),
+        }
+        return render(request, "content_detail.html", ctx, viewer=viewer)
+
+
+@router.get("/konten/{content_id}/ubah")
+def edit_form(request: Request, content_id: int, viewer: ViewerDep) -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        c = workflow(app, s).get(content_id)
+        values = {"sop": c.sop_id, "title": c.title, "text": c.text, "caption": c.caption,
+                  "activity": c.activity, "location": c.location, "accounts": list(c.accounts),
+                  "flags": list(c.flags), "pc": dict(c.platform_captions)}
+        return _form_ctx(request, viewer, c, values)
+
+
+@router.post("/konten/{content_id}/ubah")
+def edit(request: Request, content_id: int, viewer: ViewerDep,
+         title: Annotated[str, Form()] = "", text: Annotated[str, Form()] = "",
+         caption: Annotated[str, Form()] = "", activity: Annotated[str, Form()] = "",
+         location: Annotated[str, Form()] = "", accounts: Annotated[list[str] | None, Form()] = None,
+         flags: Annotated[list[str] | None, Form()] = None, keep: Annotated[list[str] | None, Form()] = None,
+         pc_x: Annotated[str, Form()] = "", pc_facebook: Annotated[str, Form()] = "",
+         pc_instagram: Annotated[str, Form()] = "", pc_youtube: Annotated[str, Form()] = "",
+         media: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    app = humas(request)
+    _ = translator(viewer.language)
+    uploads = _uploads(media)
+    try:
+        _edit(app, viewer, content_id, uploads, keep, flags, accounts,
+              {"title": title, "text": text, "caption": caption, "activity": activity, "location": location},
+              {"x": pc_x, "facebook": pc_facebook, "instagram": pc_instagram, "youtube": pc_youtube})
+    except PermissionDenied:
+        raise
+    except HumasError as exc:
+        values = {"title": title, "text": text, "caption": caption, "activity": activity, "location": location,
+                  "accounts": accounts or [], "flags": flags or [],
+                  "pc": {"x": pc_x, "facebook": pc_facebook, "instagram": pc_instagram, "youtube": pc_youtube}}
+        with app.db.session() as s:
+            c = workflow(app, s).get(content_id)
+            values["sop"] = c.sop_id
+            return _form_ctx(request, viewer, c, values, error=exc.message)
+    flash(request, _("Konten disimpan."))
+    return redirect(f"/konten/{content_id}")
+
+
+def _edit(app: App, viewer: Viewer, content_id: int, uploads: list[tuple[str, Any]], keep: list[str] | None,
+          flags: list[str] | None, accounts: list[str] | None, fields: dict[str, str],
+          pc: dict[str, str]) -> None:
+    with saved_uploads(uploads) as paths, app.db.session() as s:
+        wf = workflow(app, s)
+        c = wf.get(content_id)
+        current = [m.sha256 for m in c.media]
+        kept = [sha for sha in current if sha in set(keep or [])]
+        new_media: list[Path] | None = None
+        if kept != current or paths:
+            new_media = [app.media.path_for(sha) for sha in kept] + paths
+        wanted_flags = set(flags or [])
+        captions = platform_caption_values(pc) or {}
+        changed = {k: v for k, v in fields.items() if v != getattr(c, k)}
+        changes = ContentChanges(
+            **changed,
+            accounts=list(accounts or []) if list(accounts or []) != list(c.accounts) else None,
+            platform_captions=captions if captions != dict(c.platform_captions) else None, media=new_media,
+            set_flags=sorted(wanted_flags - set(c.flags)), clear_flags=sorted(set(c.flags) - wanted_flags),
+        )
+        wf.edit(viewer.actor, content_id, changes)
+
+
+@router.post("/konten/{content_id}/kirim")
+def submit(request: Request, content_id: int, viewer: ViewerDep, note: Annotated[str, Form()] = "") -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        workflow(app, s).submit(viewer.actor, content_id, note)
+    flash(request, translator(viewer.language)("Konten dikirim."))
+    return redirect(f"/konten/{content_id}")
+
+
+@router.post("/konten/{content_id}/batal")
+def cancel(request: Request, content_id: int, viewer: ViewerDep, note: Annotated[str, Form()] = "") -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        workflow(app, s).cancel(viewer.actor, content_id, note)
+    flash(request, translator(viewer.language)("Konten dibatalkan."))
+    return redirect(f"/konten/{content_id}")
+
+
+# --- Persetujuan ----------------------------------------------------------------------------------------------
+
+
+@router.get("/persetujuan")
+def approvals(request: Request, viewer: ViewerDep) -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        wf = workflow(app, s)
+        rows = []
+        for c in s.execute(select(Content).where(Content.status == ContentStatus.IN_REVIEW)
+                           .order_by(Content.updated_at)).scalars():
+            step = wf.current_step(c)
+            if step is None or step.role not in viewer.roles:
+                continue
+            rows.append({"c": c, "step": step, "d": wf.describe(c)})
+        return render(request, "approvals.html", {"rows": rows}, viewer=viewer)
+
+
+@router.get("/persetujuan/{content_id}")
+def review(request: Request, content_id: int, viewer: ViewerDep) -> Response:
+    return redirect(f"/konten/{content_id}#persetujuan")
+
+
+@router.post("/konten/{content_id}/setujui")
+def approve(request: Request, content_id: int, viewer: ViewerDep, note: Annotated[str, Form()] = "") -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        workflow(app, s).approve(viewer.actor, content_id, note)
+    flash(request, translator(viewer.language)("Konten disetujui."))
+    return redirect("/persetujuan")
+
+
+@router.post("/konten/{content_id}/tolak")
+def reject(request: Request, content_id: int, viewer: ViewerDep, note: Annotated[str, Form()] = "") -> Response:
+    app = humas(request)
+    _ = translator(viewer.language)
+    if not note.strip():
+        raise InvalidInput(_("Catatan wajib saat menolak."))
+    with app.db.session() as s:
+        workflow(app, s).reject(viewer.actor, content_id, note)
+    flash(request, _("Konten ditolak."))
+    return redirect("/persetujuan")
