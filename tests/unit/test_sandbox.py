@@ -173,9 +173,9 @@ def test_instagram_allows_the_same_caption_but_not_more_than_50_posts_a_day(db: 
 def test_latency_is_slept_through_the_injected_sleep(db: Path, clock: FakeClock) -> None:
     a = adapter(db, clock, latency_ms=250)
     a.publish(req("k", DRAFTS[Platform.X]), DictCheckpoint())
-    assert clock.sleeps == [0.25]
+    assert clock.sleeps == [0.125, 0.125]  # the request there, the answer back
     adapter(db, clock, account="lain").publish(req("k2", DRAFTS[Platform.X]), DictCheckpoint())
-    assert clock.sleeps == [0.25]
+    assert clock.sleeps == [0.125, 0.125]
 
 
 def test_concurrent_publishers_of_the_same_text_store_one_post(db: Path, clock: FakeClock) -> None:

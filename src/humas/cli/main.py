@@ -48,11 +48,11 @@ app.add_typer(sandbox_app, name="sandbox")
 
 
 @app.command("run")
-def run(ctx: typer.Context) -> None:
-    """Start the daemon: dispatcher, monitor and timers (Ctrl-C or SIGTERM stops it cleanly)."""
+def run(ctx: typer.Context, web: bool = typer.Option(True, "--web/--no-web", help="Serve the web interface too.")) -> None:
+    """Start the daemon: dispatcher, monitor, timers and the web interface (Ctrl-C or SIGTERM stops it cleanly)."""
     from humas.daemon import Daemon
 
-    Daemon(get_app(ctx)).run_forever()
+    Daemon(get_app(ctx), serve_web=web).run_forever()
 
 
 def _register_optional() -> None:

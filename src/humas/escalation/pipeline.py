@@ -73,7 +73,7 @@ class Escalator:
         app: App,
         *,
         classifier: Classifier | None = None,
-        notify_case: Callable[[OpenedCase], None] | None = None,
+        notify_case: Callable[[OpenedCase], object] | None = None,
         adapter_for: AdapterFor | None = None,
     ) -> None:
         self.app = app
@@ -88,11 +88,12 @@ class Escalator:
         return self._classifier
 
     def notify_case(self, opened: OpenedCase) -> None:
-        if self._notify_case is None:
+        send = self._notify_case
+        if send is None:
             from humas.notify import Notifier
 
-            self._notify_case = Notifier(self.app).case_opened
-        self._notify_case(opened)
+            send = self._notify_case = Notifier(self.app).case_opened
+        send(opened)
 
     def process_pending(self, now: datetime | None = None, *, limit: int | None = None) -> PipelineReport:
         """Classify pending comments in batches until none is left (or ``limit`` were done)."""

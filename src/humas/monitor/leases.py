@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,10 +77,6 @@ def claim(db: Database, owner: str, accounts: Sequence[str], *, now: datetime, l
     with db.session() as s:
         rows = s.execute(stmt).all()
     return [PollClaim(r[0], token, r[1], r[2]) for r in sorted(rows)]
-
-
-def _mine(c: PollClaim) -> object:
-    return and_(PollLease.account == c.account, PollLease.lease_owner == c.token)
 
 
 def record(session: Session, c: PollClaim, *, budget_day: str, budget_used: int, lease_until: datetime) -> bool:

@@ -712,8 +712,12 @@ class SandboxAdapter:
         return problems
 
     def publish(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult:
-        """Post once, as the imitated platform would; see :class:`FailurePlan` for injected failures."""
-        self._latency()
+        """Post once, as the imitated platform would; see :class:`FailurePlan` for injected failures.
+
+        Half the latency passes before the post is stored (the request travelling) and half after (the answer
+        travelling back), so a worker killed in the second half leaves a stored post it never heard about.
+        """
+        self._latency(0.5)
         mode = self.server.take_failure(self.account, "publish")
         if mode is None and self.failures is not None:
             mode = self.failures.draw()
@@ -730,6 +734,7 @@ class SandboxAdapter:
         )
         if mode is not None:
             self._raise_for(mode)
+        self._latency(0.5)
         return PublishResult(post.remote_id, post.url, post.created_at)
 
     def find_published(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
@@ -801,9 +806,9 @@ class SandboxAdapter:
         self._latency()
         return AccountStatus(ok=True, detail="sandbox")
 
-    def _latency(self) -> None:
+    def _latency(self, share: float = 1.0) -> None:
         if self.latency_ms > 0:
-            self._sleep(self.latency_ms / 1000)
+            self._sleep(self.latency_ms * share / 1000)
 
     def _raise_for(self, mode: str) -> None:
         """The one place that turns an injected failure into humas's error."""

@@ -8,7 +8,7 @@ Formats (detected from the file, not its folder name):
   ``text,sentiment,kind,needs_escalation``). An optional ``needs_escalation`` column (yes/no) is kept.
 
 Labels are ``negative``/``neutral``/``positive``; ``0``/``1`` mean negative/positive (IndoLEM, where 0 is closer to
-"not positive"; the trainer therefore uses only its positive rows, see ``train.py``).
+"not positive"; the trainer leaves such rows out by default, see ``train.py``).
 """
 
 from __future__ import annotations

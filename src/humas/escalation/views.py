@@ -1,0 +1,115 @@
+"""Comments and cases as plain rows (dicts) for the CLI's ``--json``, the web pages and the API.
+
+Comment text is untrusted: these rows carry it verbatim; whoever renders them escapes it (rich ``Text``, Jinja2
+autoescape).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from humas.app import App
+from humas.errors import InvalidInput
+from humas.store.models import Case, CaseStatus, Comment, Post, StepPeriod
+
+ACTIVE = (CaseStatus.OPEN, CaseStatus.REPLY_DRAFTED, CaseStatus.REJECTED, CaseStatus.APPROVED)
+
+
+def _iso(app: App, dt: datetime | None) -> str | None:
+    return app.local(dt).isoformat(timespec="seconds") if dt is not None else None
+
+
+def _probs(c: Comment) -> dict[str, float] | None:
+    if c.classified_at is None:
+        return None
+    return {"negative": round(c.p_negative or 0.0, 4), "neutral": round(c.p_neutral or 0.0, 4),
+            "positive": round(c.p_positive or 0.0, 4)}
+
+
+def comment_row(app: App, c: Comment, case: Case | None = None) -> dict[str, Any]:
+    return {
+        "id": c.id, "text": c.text, "label": c.label, "remote_id": c.post.remote_id,
+        "comment_remote_id": c.remote_id, "parent_remote_id": c.parent_remote_id, "author": c.author_handle,
+        "created_at": _iso(app, c.created_at), "account": c.account, "platform": c.platform,
+        "escalate": c.escalate, "abusive": c.abusive, "probabilities": _probs(c), "source": c.source,
+        "is_own": c.is_own, "hidden": c.hidden, "deleted": c.deleted, "post_url": c.post.remote_url,
+        "case_id": case.id if case else None, "case_status": case.status if case else None,
+    }
+
+
+def list_comments(app: App, s: Session, *, flagged: bool = False, account: str | None = None,
+                  post_remote_id: str | None = None, limit: int = 100, own: bool = False) -> list[dict[str, Any]]:
+    """The latest ``limit`` comments, oldest first. ``flagged``: escalated, abusive or with a case."""
+    q = select(Comment, Case).outerjoin(Case, Case.comment_id == Comment.id)
+    if not own:
+        q = q.where(Comment.is_own.is_(False))
+    if flagged:
+        q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True), Case.id.is_not(None)))
+    if account:
+        app.settings.account(account)
+        q = q.where(Comment.account == account)
+    if post_remote_id:
+        q = q.join(Post, Post.id == Comment.post_id).where(Post.remote_id == post_remote_id)
+    rows = s.execute(q.order_by(Comment.id.desc()).limit(limit)).all()
+    return [comment_row(app, c, case) for c, case in reversed(rows)]
+
+
+def case_row(app: App, case: Case, due: datetime | None = None, step: str | None = None) -> dict[str, Any]:
+    c = case.comment
+    return {
+        "id": case.id, "status": case.status, "reason": case.reason, "comment_id": c.id, "text": c.text,
+        "label": c.label, "probabilities": _probs(c), "author": c.author_handle, "account": c.account,
+        "remote_id": c.post.remote_id, "post_url": c.post.remote_url, "comment_remote_id": c.remote_id,
+        "parent_remote_id": c.parent_remote_id, "sop": case.sop_id, "draft": case.draft_text or None,
+        "note": case.note or None, "opened_at": _iso(app, case.opened_at), "due_at": _iso(app, due),
+        "step": step, "drafted_at": _iso(app, case.drafted_at), "decided_at": _iso(app, case.decided_at),
+        "closed_at": _iso(app, case.closed_at), "reply_job_id": case.reply_job_id,
+    }
+
+
+def parse_status(status: str | None) -> list[str] | None:
+    if status is None or status == "all":
+        return None
+    if status == "active":
+        return [str(s) for s in ACTIVE]
+    known = [str(s) for s in CaseStatus]
+    if status not in known:
+        raise InvalidInput(f"unknown case status '{status}' (use {', '.join(known)}, active or all)")
+    return [status]
+
+
+def list_cases(app: App, s: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    q = select(Case)
+    wanted = parse_status(status)
+    if wanted is not None:
+        q = q.where(Case.status.in_(wanted))
+    cases = list(s.execute(q.order_by(Case.id.desc()).limit(limit)).scalars())[::-1]
+    open_by_case: dict[int, StepPeriod] = {}
+    if cases:
+        periods = s.execute(
+            select(StepPeriod).where(StepPeriod.subject_type == "case",
+                                     StepPeriod.subject_id.in_([c.id for c in cases]),
+                                     StepPeriod.completed_at.is_(None)).order_by(StepPeriod.id)
+        ).scalars()
+        open_by_case = {p.subject_id: p for p in periods}
+    out = []
+    for case in cases:
+        p = open_by_case.get(case.id)
+        out.append(case_row(app, case, p.due_at if p else None, p.step_id if p else None))
+    return out
+
+
+def thread(app: App, s: Session, case: Case) -> list[dict[str, Any]]:
+    """The case's comment with its parent and the other replies under the same parent (the context to answer in)."""
+    c = case.comment
+    root = c.parent_remote_id or c.remote_id
+    rows = s.execute(
+        select(Comment).where(Comment.post_id == c.post_id,
+                              or_(Comment.remote_id == root, Comment.parent_remote_id == root))
+        .order_by(Comment.created_at, Comment.id)
+    ).scalars()
+    return [comment_row(app, r) for r in rows]

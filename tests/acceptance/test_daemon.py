@@ -1,0 +1,166 @@
+"""The daemon as a user runs it: crash while sending, clean SIGTERM, one daemon per SQLite file, several on
+PostgreSQL sharing the work with no post published twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from humas.app import App
+from humas.config import load_settings
+from humas.publisher.sandbox import SandboxPlatform
+from humas.queue import service
+from humas.store.models import User, UserRole
+from humas.workflow.engine import Workflow
+from tests.acceptance.cli import Humas
+from tests.conftest import PG_URL, _pg_schema_url
+
+ROLES = ["tim_konten_kreatif", "tim_reviu", "tim_editor", "redaktur", "pimpinan_redaktur", "penanggung_jawab",
+         "tim_sosial_media"]
+
+
+def write_config(tmp: Path, latency_ms: int, accounts: int = 1) -> Path:
+    acc = "".join(
+        f'[[accounts]]\nname = "sbx{i}"\nplatform = "sandbox"\nimitates = "facebook"\nlatency_ms = {latency_ms}\n\n'
+        for i in range(accounts)
+    )
+    cfg = tmp / "humas.toml"
+    cfg.write_text(f'data_dir = "data"\n[queue]\ntick_seconds = 0.2\nlease_seconds = 5\nbatch = 2\n'
+                   f'[monitor]\nenabled = false\n\n{acc}', encoding="utf-8")
+    return cfg
+
+
+def prepare(h: Humas, cfg: Path, n: int, accounts: int = 1) -> App:
+    """n approved contents scheduled now, one per account in turn (set up through the API: faster than the CLI)."""
+    h("init")
+    env = {k: v for k, v in h.env.items() if k.startswith("HUMAS_")}
+    app = App(load_settings(cfg, environ=env))
+    with app.db.session() as s:
+        u = User(name="ana", display_name="ana")
+        u.roles = [UserRole(role=r) for r in ROLES]
+        s.add(u)
+    with app.db.session() as s:
+        actor = app.actor(s, "ana")
+        wf = Workflow(app, s, platform_check=app.adapters.check_content)
+        for i in range(n):
+            c = wf.create(actor, sop_id="mojokerto-acc", title=f"Kabar {i}", text=f"Kabar nomor {i}",
+                          accounts=[f"sbx{i % accounts}"])
+            wf.submit(actor, c.id)
+            while c.status == "in_review":
+                wf.approve(actor, c.id)
+            service.schedule(app, s, actor, c.id, app.clock())
+    return app
+
+
+def job_states(app: App) -> Counter[str]:
+    with app.db.engine.connect() as conn:
+        return Counter(r[0] for r in conn.execute(text("SELECT state FROM publication_jobs")))
+
+
+def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(p: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 30) -> tuple[int, str]:
+    p.send_signal(sig)
+    out, _ = p.communicate(timeout=timeout)
+    return p.returncode, out
+
+
+@pytest.mark.slow
+def test_sigkill_while_sending_then_restart_posts_exactly_once(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, latency_ms=3000)
+    h = Humas(tmp_path, config=cfg)
+    app = prepare(h, cfg, 1)
+    sandbox = SandboxPlatform(app.settings.sandbox_db)
+    first = h.popen("run", "--no-web")
+    wait_for(lambda: job_states(app)["sending"] == 1, 30, "the job to be sending")
+    wait_for(lambda: len(sandbox.list_posts("sbx0")) == 1, 10, "the platform to store the post")
+    first.kill()  # SIGKILL while the answer is on its way back: humas never heard it
+    first.communicate(timeout=10)
+    assert job_states(app) == {"sending": 1}
+    second = h.popen("run", "--no-web")
+    try:
+        wait_for(lambda: job_states(app) == {"published": 1}, 60, "the job to end published")
+    finally:
+        code, out = stop(second)
+    assert code == 0, out
+    assert "in doubt" in out
+    posts = sandbox.list_posts("sbx0")
+    assert len(posts) == 1 and posts[0].text == "Kabar nomor 0"
+
+
+@pytest.mark.slow
+def test_sigterm_finishes_the_call_in_flight_and_exits_0(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, latency_ms=2000)
+    h = Humas(tmp_path, config=cfg)
+    app = prepare(h, cfg, 2)  # one account: the second job waits behind the first
+    p = h.popen("run", "--no-web")
+    wait_for(lambda: job_states(app)["sending"] == 1, 30, "the first job to be sending")
+    code, out = stop(p)
+    assert code == 0, out
+    assert job_states(app) == {"published": 1, "scheduled": 1}  # finished the call, started nothing new
+    assert "humas stopped" in out
+    assert len(SandboxPlatform(app.settings.sandbox_db).list_posts()) == 1
+
+
+@pytest.mark.slow
+def test_second_daemon_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, latency_ms=0)
+    h = Humas(tmp_path, config=cfg)
+    h("init")
+    first = h.popen("run", "--no-web")
+    try:
+        wait_for(lambda: (tmp_path / "data" / "humas.sqlite3.daemon.lock").exists(), 30, "the first daemon")
+        time.sleep(0.5)
+        r = h("run", "--no-web", check=False, timeout=30)
+        assert r.code != 0 and "another humas daemon" in r.err and len(r.err.strip().splitlines()) == 1
+    finally:
+        code, out = stop(first)
+    assert code == 0, out
+
+
+@pytest.mark.slow
+def test_three_daemons_on_postgresql_share_the_work_without_double_posts(tmp_path: Path) -> None:
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("HUMAS_TEST_DATABASE_URL must be set in CI")
+        pytest.skip("HUMAS_TEST_DATABASE_URL not set")
+    schema = f"t_daemons_{os.getpid()}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        cfg = write_config(tmp_path, latency_ms=100, accounts=6)
+        h = Humas(tmp_path, config=cfg, HUMAS_DATABASE_URL=_pg_schema_url(PG_URL, schema))
+        app = prepare(h, cfg, 30, accounts=6)
+        procs = [h.popen("run", "--no-web") for _ in range(3)]
+        try:
+            wait_for(lambda: job_states(app) == {"published": 30}, 120, "all 30 jobs to be published")
+        finally:
+            results = [stop(p) for p in procs]
+        assert all(code == 0 for code, _ in results), results
+        posts = SandboxPlatform(app.settings.sandbox_db).list_posts()
+        texts = Counter(p.text for p in posts)
+        assert len(posts) == 30 and max(texts.values()) == 1
+        owners = [out.count("published") for _, out in results]
+        assert sum(1 for n in owners if n) >= 2, "the work was not shared"
+        app.db.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
