@@ -100,8 +100,10 @@ def user_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List users and roles."""
     app = get_app(ctx)
     with app.db.session() as s:
-        rows: list[dict[str, Any]] = [{"name": u.name, "display_name": u.display_name, "roles": sorted(u.role_ids), "active": u.active}
-                for u in s.execute(select(User).order_by(User.name)).scalars()]
+        rows: list[dict[str, Any]] = [
+            {"name": u.name, "display_name": u.display_name, "roles": sorted(u.role_ids), "active": u.active}
+            for u in s.execute(select(User).order_by(User.name)).scalars()
+        ]
     if as_json:
         emit_json(rows)
         return

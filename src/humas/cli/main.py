@@ -48,7 +48,9 @@ app.add_typer(sandbox_app, name="sandbox")
 
 
 @app.command("run")
-def run(ctx: typer.Context, web: bool = typer.Option(True, "--web/--no-web", help="Serve the web interface too.")) -> None:
+def run(
+    ctx: typer.Context, web: bool = typer.Option(True, "--web/--no-web", help="Serve the web interface too.")
+) -> None:
     """Start the daemon: dispatcher, monitor, timers and the web interface (Ctrl-C or SIGTERM stops it cleanly)."""
     from humas.daemon import Daemon
 

@@ -209,8 +209,8 @@ class Dispatcher:
         if req is None:  # a reply: adapters keep a reply key in the checkpoint; a person confirms the rest
             if ckpt.get("reply_id"):
                 return self._published(c, PublishResult(str(ckpt.get("reply_id"))), from_claim=True)
-            jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT, run_at=now + timedelta(days=3650),
-                        lease_owner=None, lease_until=None,
+            jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT,
+                        run_at=now + timedelta(days=3650), lease_owner=None, lease_until=None,
                         last_error="the reply may have been posted: check the thread, then retry or cancel the job")
             return "held"
         try:
@@ -223,7 +223,8 @@ class Dispatcher:
         except HumasError as exc:
             delay = self._backoff(1)
             jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT, run_at=now + delay,
-                        lease_owner=None, lease_until=None, last_error=f"in doubt; cannot ask the platform: {exc.message}")
+                        lease_owner=None, lease_until=None,
+                        last_error=f"in doubt; cannot ask the platform: {exc.message}")
             return "in_doubt"
         if found is not None:
             return self._published(c, found, from_claim=True, note="found on the platform after an unknown outcome")

@@ -29,7 +29,8 @@ def parse_when(app: App, text: str) -> datetime:
     if t.lower() in ("now", "sekarang"):
         return app.clock()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?", t):
-        raise InvalidInput(f"invalid time '{text}' (expected 'now' or 'YYYY-MM-DD HH:MM' in {app.settings.time.timezone})")
+        zone = app.settings.time.timezone
+        raise InvalidInput(f"invalid time '{text}' (expected 'now' or 'YYYY-MM-DD HH:MM' in {zone})")
     try:
         dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
     except ValueError:
