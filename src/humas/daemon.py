@@ -35,7 +35,7 @@ log = logging.getLogger("humas.daemon")
 
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    for noisy in ("apscheduler", "urllib3", "httpx", "tweepy", "requests_oauthlib", "oauthlib"):
+    for noisy in ("alembic", "apscheduler", "urllib3", "httpx", "tweepy", "requests_oauthlib", "oauthlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

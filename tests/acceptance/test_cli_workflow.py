@@ -51,6 +51,12 @@ def status(h: Humas, cid: int) -> tuple[str, str | None]:
     return d["status"], d["step"]
 
 
+def moved(out: str) -> tuple[str, str | None]:
+    """(status, step) from a transition's one-line answer: "content 1: in_review (step reviu)"."""
+    status, _, rest = out.strip().partition(": ")[2].partition(" (")
+    return status, rest.rstrip(")").removeprefix("step ") if rest.startswith("step ") else None
+
+
 def test_mojokerto_chain_end_to_end(humas: Humas, db_url: str, tmp_path: Path) -> None:
     h = humas
     sop = h("sop", "show", "mojokerto-acc", "--json").json()
@@ -64,24 +70,23 @@ def test_mojokerto_chain_end_to_end(humas: Humas, db_url: str, tmp_path: Path) -
             "--caption", "Caption #antikorupsi", "--media", str(photo), "--account", "sandbox-facebook",
             "--as", "kreatif", "--json").json()["id"]
     assert status(h, cid) == ("draft", "kerangka")
-    h("content", "submit", str(cid), "--as", "kreatif")
-    assert status(h, cid) == ("in_review", "reviu")
-    h("content", "reject", str(cid), "--as", "reviu", "--note", "Data pendukung belum ada")
-    assert status(h, cid) == ("draft", "draft")
+    assert moved(h("content", "submit", str(cid), "--as", "kreatif").out) == ("in_review", "reviu")
+    rejected = h("content", "reject", str(cid), "--as", "reviu", "--note", "Data pendukung belum ada").out
+    assert moved(rejected) == ("draft", "draft")
     h("content", "edit", str(cid), "--text", "Narasi isu dengan data", "--as", "kreatif")
-    h("content", "submit", str(cid), "--as", "kreatif")
-    for user, step in CHAIN[:4]:
-        assert status(h, cid)[1] == step
-        h("content", "approve", str(cid), "--as", user, "--note", f"ok dari {user}")
+    assert moved(h("content", "submit", str(cid), "--as", "kreatif").out)[1] == CHAIN[0][1]
+    for i, (user, _step) in enumerate(CHAIN[:4]):
+        out = h("content", "approve", str(cid), "--as", user, "--note", f"ok dari {user}").out
+        assert moved(out)[1] == CHAIN[i + 1][1]
     v_before = h("content", "show", str(cid), "--json").json()["version"]
     h("content", "edit", str(cid), "--caption", "Caption baru setelah redaktur", "--as", "kreatif")
     shown = h("content", "show", str(cid), "--json").json()
     assert (shown["status"], shown["step"]) == ("draft", "draft") and shown["version"] == v_before + 1
-    h("content", "submit", str(cid), "--as", "kreatif")
-    for user, step in CHAIN:
-        assert status(h, cid)[1] == step
-        h("content", "approve", str(cid), "--as", user, "--note", f"ok dari {user}")
-    assert status(h, cid)[0] == "approved"
+    assert moved(h("content", "submit", str(cid), "--as", "kreatif").out)[1] == CHAIN[0][1]
+    for i, (user, _step) in enumerate(CHAIN):
+        out = h("content", "approve", str(cid), "--as", user, "--note", f"ok dari {user}").out
+        assert moved(out) == (("in_review", CHAIN[i + 1][1]) if i + 1 < len(CHAIN) else ("approved", "publikasi"))
+    assert status(h, cid) == ("approved", "publikasi")
 
     hist = h("content", "history", str(cid), "--json").json()
     approvals = [x for x in hist if x["action"] == "content.approved"]
