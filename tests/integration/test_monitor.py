@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from humas.app import App
 from humas.errors import AuthExpired, RateLimited
 from humas.escalation.fakes import KeywordClassifier
-from humas.monitor import Monitor
-from humas.monitor import leases
+from humas.monitor import Monitor, leases
 from humas.publisher.base import CommentPage, DictCheckpoint, Platform, PlatformPostRef, PostDraft, PublishRequest
 from humas.publisher.sandbox import SandboxPlatform
 from humas.store.models import Case, Comment, PollLease, Post, PublicationJob

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,7 @@ def test_artifact_is_small_data_and_loads_fast() -> None:
 
 
 # Floors sit a little below the measured figures (see MODEL_CARD.md) so that a broken model fails them.
-@pytest.mark.parametrize(("split", "floor"), [("gov_comments", 0.76), ("smsa", 0.83), ("nusax_id", 0.90)])
+@pytest.mark.parametrize(("split", "floor"), [("gov_comments", 0.80), ("smsa", 0.80), ("nusax_id", 0.88)])
 def test_macro_f1_floor(scores: dict[str, dict[str, Any]], split: str, floor: float) -> None:
     assert scores[split]["macro_f1"] >= floor
 
@@ -81,7 +82,7 @@ def test_plain_questions_and_praise_mostly_do_not_escalate(model: LinearClassifi
     [
         ("Terima kasih pak bupati, jalannya sudah mulus sekarang 👍", "positive", False),
         ("Jalan di desa kami rusak parah sudah 2 tahun, kapan diperbaiki???", "negative", True),
-        ("anjir keren bgt festivalnya", "positive", True),
+        ("anjir keren bgt festivalnya", "positive", False),
     ],
 )
 def test_examples(model: LinearClassifier, text: str, label: str, escalate: bool) -> None:
@@ -154,12 +155,10 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert bad.exit_code == ConfigError.exit_code and "unknown sentiment backend" in bad.stderr
 
 
-def test_cli_include_feedback_without_module_is_unavailable(tmp_path: Path) -> None:
-    try:
-        import humas.escalation.feedback  # noqa: F401
-    except ImportError:
-        result = runner.invoke(app, ["train", "--data", str(tmp_path), "--out", str(tmp_path / "m"),
-                                     "--include-feedback"])
-        assert result.exit_code == 1 and "humas.escalation.feedback" in result.stderr
-    else:
-        pytest.skip("humas.escalation.feedback exists")
+def test_cli_include_feedback_without_module_is_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes the import fail as it does in an install without the escalation package.
+    monkeypatch.setitem(sys.modules, "humas.escalation.feedback", None)
+    result = runner.invoke(app, ["train", "--data", str(tmp_path), "--out", str(tmp_path / "m"), "--include-feedback"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and "humas.escalation.feedback" in result.stderr
+    assert not (tmp_path / "m").exists()

@@ -49,7 +49,7 @@ def test_train_writes_a_loadable_artifact(tmp_path: Path) -> None:
     assert {"features", "cross-validation", "final model"} <= stages
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
     assert meta["train_rows"]["feedback"] == 3
-    assert "indolem_sentiment" in meta["train_rows"]  # positive rows only
+    assert "indolem_sentiment" not in meta["train_rows"]  # binary 0/1 rows are left out by default
     assert 0.0 < meta["threshold"] <= 0.8 and "cv_gov_train" in meta and "valid" in meta
     clf = LinearClassifier.load(out)
     assert clf.classify(["jalan rusak parah"])[0].label in ("negative", "neutral", "positive")

@@ -12,8 +12,11 @@ from humas.cli.admin import db_app, init, user_app
 from humas.cli.audit import audit_app, sla_app
 from humas.cli.common import CliState, get_app
 from humas.cli.content import content_app
+from humas.cli.monitor import cases_app, comments_app, monitor_app
 from humas.cli.queue import accounts_app, queue_app, sandbox_app, schedule
+from humas.cli.sentiment import app as sentiment_app
 from humas.cli.sop import sop_app
+from humas.cli.web import web
 from humas.errors import HumasError
 
 app = typer.Typer(
@@ -45,6 +48,11 @@ app.command("schedule")(schedule)
 app.add_typer(queue_app, name="queue")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(comments_app, name="comments")
+app.add_typer(cases_app, name="cases")
+app.add_typer(sentiment_app, name="sentiment")
+app.command("web")(web)
 
 
 @app.command("run")
@@ -57,15 +65,7 @@ def run(
     Daemon(get_app(ctx), serve_web=web).run_forever()
 
 
-def _register_optional() -> None:
-    """Command groups that live with their own area."""
-    from humas.cli import extras
-
-    extras.register(app)
-
-
 def main(argv: list[str] | None = None) -> None:
-    _register_optional()
     try:
         app(args=argv, standalone_mode=False)
     except HumasError as exc:

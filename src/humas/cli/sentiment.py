@@ -110,13 +110,19 @@ def evaluate(
 
 
 def _print_report(results: dict[str, dict[str, Any]]) -> None:
-    table = Table("split", "n", "macro-F1", *(f"F1 {label}" for label in LABELS), "neg recall", "neg precision",
-                  "comments/s")
-    for name, r in results.items():
-        table.add_row(
-            name, str(r["n"]), f"{r['macro_f1']:.3f}", *(f"{r['per_class'][label]['f1']:.3f}" for label in LABELS),
-            f"{r['negative_recall']:.3f}", f"{r['negative_precision']:.3f}", f"{r['comments_per_second']:.0f}",
-        )
+    # One column per split and one row per metric, so the table stays readable in a narrow terminal.
+    names = list(results)
+    table = Table("metric", *names)
+    rows: list[tuple[str, list[str]]] = [
+        ("n", [str(results[n]["n"]) for n in names]),
+        ("macro-F1", [f"{results[n]['macro_f1']:.3f}" for n in names]),
+        *((f"F1 {label}", [f"{results[n]['per_class'][label]['f1']:.3f}" for n in names]) for label in LABELS),
+        ("negative recall (escalated)", [f"{results[n]['negative_recall']:.3f}" for n in names]),
+        ("negative precision (escalated)", [f"{results[n]['negative_precision']:.3f}" for n in names]),
+        ("comments/s", [f"{results[n]['comments_per_second']:.0f}" for n in names]),
+    ]
+    for metric, values in rows:
+        table.add_row(metric, *values)
     Console().print(table)
 
 

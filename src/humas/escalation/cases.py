@@ -20,7 +20,7 @@ everything before it writes anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,14 +108,17 @@ def open_period(session: Session, case_id: int) -> StepPeriod | None:
     ).scalar_one_or_none()
 
 
+def period(app: App, case: Case, step: Step, now: datetime) -> StepPeriod:
+    """The StepPeriod that measures ``step`` for the case from ``now``."""
+    return StepPeriod(subject_type="case", subject_id=case.id, sop_id=case.sop_id, step_id=step.id, role=step.role,
+                      entered_at=now, due_at=app.calendar.add(now, step.standard) if step.timed else None)
+
+
 def enter_step(app: App, session: Session, case: Case, step: Step | None, now: datetime) -> None:
     """Start measuring ``step`` for the case (nothing when the SOP has no such response step)."""
-    if step is None:
-        return
-    session.add(StepPeriod(subject_type="case", subject_id=case.id, sop_id=case.sop_id, step_id=step.id,
-                           role=step.role, entered_at=now,
-                           due_at=app.calendar.add(now, step.standard) if step.timed else None))
-    session.flush()
+    if step is not None:
+        session.add(period(app, case, step, now))
+        session.flush()
 
 
 def close_period(session: Session, case: Case, now: datetime, outcome: str, by: int | None = None) -> None:
@@ -131,25 +134,40 @@ def record(session: Session, case: Case, action: str, actor: str, now: datetime,
                  data={"status": case.status, "comment": case.comment_id, **(data or {})}, at=now)
 
 
+def open_cases(app: App, session: Session, items: Sequence[tuple[Comment, str]], now: datetime) -> list[Case]:
+    """Open a case for each (comment, reason), the system's action after classification; comments that already
+    have a case are skipped. A few statements for the whole batch (the audit register takes one entry each)."""
+    for _, reason in items:
+        if reason not in REASONS:
+            raise InvalidInput(f"unknown case reason {reason!r}")
+    ids = [c.id for c, _ in items]
+    have = set(session.execute(select(Case.comment_id).where(Case.comment_id.in_(ids))).scalars()) if ids else set()
+    paths: dict[int, ResponsePath] = {}
+    opened: list[tuple[Case, Comment, ResponsePath]] = []
+    for comment, reason in items:
+        if comment.id in have:
+            continue
+        have.add(comment.id)
+        path = paths.get(comment.post_id) or paths.setdefault(comment.post_id, path_for(app, session, comment.post))
+        opened.append((Case(comment_id=comment.id, status=C.OPEN, reason=reason, sop_id=path.sop.id, opened_at=now),
+                       comment, path))
+    if not opened:
+        return []
+    session.add_all([case for case, _, _ in opened])
+    session.flush()
+    session.add_all([period(app, case, path.draft, now) for case, _, path in opened if path.draft is not None])
+    for case, comment, path in opened:
+        record(session, case, "case.opened", SYSTEM, now, role=path.escalation_role,
+               data={"reason": case.reason, "label": comment.label, "p_negative": comment.p_negative,
+                     "account": comment.account, "post": comment.post.remote_id,
+                     "comment_remote_id": comment.remote_id})
+    return [case for case, _, _ in opened]
+
+
 def open_case(app: App, session: Session, comment: Comment, reason: str, now: datetime) -> Case | None:
-    """Open the comment's case (the system's action after classification); None when it already has one."""
-    if reason not in REASONS:
-        raise InvalidInput(f"unknown case reason {reason!r}")
-    if session.execute(select(Case.id).where(Case.comment_id == comment.id)).first() is not None:
-        return None
-    path = path_for(app, session, comment.post)
-    case = Case(comment_id=comment.id, status=C.OPEN, reason=reason, sop_id=path.sop.id, opened_at=now)
-    try:
-        with session.begin_nested():
-            session.add(case)
-            session.flush()
-    except IntegrityError:
-        return None  # opened meanwhile by another monitor
-    enter_step(app, session, case, path.draft, now)
-    record(session, case, "case.opened", SYSTEM, now, role=path.escalation_role,
-           data={"reason": reason, "label": comment.label, "p_negative": comment.p_negative,
-                 "account": comment.account, "post": comment.post.remote_id, "comment_remote_id": comment.remote_id})
-    return case
+    """Open the comment's case; None when it already has one."""
+    cases = open_cases(app, session, [(comment, reason)], now)
+    return cases[0] if cases else None
 
 
 def check_reply_text(app: App, account: str, text: str) -> str:

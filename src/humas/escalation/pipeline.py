@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from humas.app import App
 from humas.errors import ContentRejected, HumasError
-from humas.escalation.cases import SYSTEM, AdapterFor, ResponsePath, mark_hidden, open_case, record
+from humas.escalation.cases import SYSTEM, AdapterFor, ResponsePath, mark_hidden, open_cases, record
 from humas.escalation.classify import classifier_for, db_batch_size
 from humas.publisher.base import CommentRef
 from humas.sentiment.base import Classifier, Prediction
@@ -101,7 +102,11 @@ class Escalator:
         size = db_batch_size(self.app)
         while limit is None or report.classified < limit:
             take = size if limit is None else min(size, limit - report.classified)
-            opened = self._batch(now or self.app.clock(), take, report)
+            try:
+                opened = self._batch(now or self.app.clock(), take, report)
+            except IntegrityError:  # a case opened meanwhile by someone else: the batch is retried next run
+                log.warning("classification batch rolled back (a concurrent case); retried on the next run")
+                break
             if opened is None:
                 break
             self._after_commit(opened, report)
@@ -120,7 +125,7 @@ class Escalator:
                 return None
             comments = list(s.execute(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)).scalars())
             predictions = self.classifier.classify([c.text for c in comments])
-            opened: list[OpenedCase] = []
+            flagged: list[tuple[Comment, str]] = []
             for comment, p in zip(comments, predictions, strict=True):
                 comment.label = p.label
                 comment.p_negative = p.probabilities.get("negative")
@@ -129,15 +134,16 @@ class Escalator:
                 comment.escalate, comment.abusive, comment.classified_at = p.needs_escalation, p.abusive, now
                 report.classified += 1
                 report.by_label[p.label] = report.by_label.get(p.label, 0) + 1
-                if not (p.needs_escalation or p.abusive):
-                    continue
-                case = open_case(self.app, s, comment, reason_for(p), now)
-                if case is None:
-                    continue
-                path = ResponsePath.of(self.app.sops.get(case.sop_id))
+                if p.needs_escalation or p.abusive:
+                    flagged.append((comment, reason_for(p)))
+            by_id = {c.id: c for c, _ in flagged}
+            opened = []
+            for case in open_cases(self.app, s, flagged, now):
+                comment = by_id[case.comment_id]
+                role = ResponsePath.of(self.app.sops.get(case.sop_id)).escalation_role
                 opened.append(OpenedCase(case.id, comment.id, comment.account, comment.post.remote_id,
-                                         comment.post.remote_url, case.reason, path.escalation_role, comment.text,
-                                         comment.author_handle, p.abusive))
+                                         comment.post.remote_url, case.reason, role, comment.text,
+                                         comment.author_handle, comment.abusive))
         return opened
 
     def _after_commit(self, opened: list[OpenedCase], report: PipelineReport) -> None:

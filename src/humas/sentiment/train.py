@@ -52,7 +52,7 @@ class TrainConfig:
     balance_classes: bool = True
     c: float = 1.5
     esc_c: float = 2.0
-    domain_mix: float = 0.5
+    domain_mix: float = 0.25
     domain_c: float = 6.0
     block_weights: Mapping[str, float] = field(default_factory=lambda: {"word": 1.0, "char": 1.0, "cue": 0.5})
     min_df: Mapping[str, int] = field(default_factory=lambda: {"word": 2, "char": 3, "cue": 1})

@@ -7,6 +7,7 @@ Passwords are stored only as argon2id hashes (``User.password_hash``); API token
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -66,10 +67,8 @@ def set_password(session: Session, user: User, password: str, *, must_change: bo
 def verify_password(user: User | None, password: str) -> bool:
     """True when ``password`` is ``user``'s; takes as long for an unknown user (no user-name oracle)."""
     if user is None or not user.password_hash or not user.active:
-        try:
+        with contextlib.suppress(VerificationError):
             _HASHER.verify(_DUMMY_HASH, password + "x")
-        except VerificationError:
-            pass
         return False
     try:
         _HASHER.verify(user.password_hash, password)

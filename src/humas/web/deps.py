@@ -172,7 +172,7 @@ def render(request: Request, template: str, ctx: dict[str, Any] | None = None, *
     context: dict[str, Any] = {
         "request": request, "viewer": viewer, "lang": lang, "_": translator(lang), "csrf": csrf_token(request),
         "flashes": request.session.pop("flash", []), "nav": nav_items(st.app, viewer) if viewer else [],
-        "path": request.url.path, "role_label": st.app.sops.role_label,
+        "current_path": request.url.path, "role_label": st.app.sops.role_label,
         "local": lambda dt: local_text(st.app, dt),
     }
     context.update(ctx or {})
@@ -185,10 +185,12 @@ def local_text(app: App, dt: datetime | str | None) -> str:
         return "—"
     if isinstance(dt, str):
         try:
-            dt = datetime.fromisoformat(dt)
+            parsed = datetime.fromisoformat(dt)
         except ValueError:
             return dt
-    return app.local(dt).strftime("%d-%m-%Y %H:%M")
+    else:
+        parsed = dt
+    return app.local(parsed).strftime("%d-%m-%Y %H:%M")
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -100,7 +100,7 @@ EN: dict[str, str] = {
     "Catatan wajib saat menolak.": "A note is required to reject.",
     "dibandingkan dengan versi {v}": "compared with version {v}",
     # queue and calendar
-    "Platform": "Platform", "Akun": "Account", "Percobaan": "Attempts", "Kesalahan": "Error",
+    "Platform": "Platform", "Percobaan": "Attempts", "Kesalahan": "Error",
     "Tautan": "Link", "Ulangi": "Retry", "Batalkan": "Cancel", "Jadwal": "Scheduled at",
     "Pekerjaan diulang.": "Job retried.", "Pekerjaan dibatalkan.": "Job cancelled.",
     "Bulan": "Month", "Minggu": "Week", "Sebelumnya": "Previous", "Berikutnya": "Next", "Hari ini": "Today",

@@ -94,22 +94,22 @@ def week_report(app: App, s: Session, start: date, account: str = "") -> WeekRep
                         .join(Comment, Comment.id == Case.comment_id)
                         .where(StepPeriod.subject_type == "case", StepPeriod.completed_at.is_not(None),
                                StepPeriod.completed_at >= lo, StepPeriod.completed_at < hi)).all()
-    for p, acc in periods:
-        if (account and acc != account) or p.completed_at is None:
+    for period, acc in periods:
+        if (account and acc != account) or period.completed_at is None:
             continue
-        key = (p.sop_id, p.step_id)
+        key = (period.sop_id, period.step_id)
         st = steps.get(key)
         if st is None:
-            label, standard = p.step_id, None
+            label, standard = period.step_id, None
             try:
-                step = app.sops.get(p.sop_id).step(p.step_id)
+                step = app.sops.get(period.sop_id).step(period.step_id)
                 label, standard = step.label, (step.standard.total_seconds() / 60 if step.timed else None)
             except (KeyError, Exception):
                 pass
-            st = steps[key] = StepTimes(p.sop_id, p.step_id, label, standard)
+            st = steps[key] = StepTimes(period.sop_id, period.step_id, label, standard)
         st.count += 1
-        st.total_minutes += app.calendar.elapsed(p.entered_at, p.completed_at).total_seconds() / 60
-        if p.due_at is None or p.completed_at <= p.due_at:
+        st.total_minutes += app.calendar.elapsed(period.entered_at, period.completed_at).total_seconds() / 60
+        if period.due_at is None or period.completed_at <= period.due_at:
             st.within += 1
     return WeekReport(week_name(start), start, list(rows.values()), sorted(steps.values(), key=lambda x: x.step))
 

@@ -111,8 +111,9 @@ def previews(app: App, c: Content) -> list[Preview]:
 
 
 def last_approved(s: Session, c: Content) -> ContentVersion | None:
-    """The version that the latest approval of ``c`` bound to (valid or since invalidated)."""
-    d = s.execute(select(Decision).where(Decision.content_id == c.id, Decision.outcome == "approved")
+    """The last approved version that differs from the current one (``None``: never approved, or unchanged)."""
+    d = s.execute(select(Decision).where(Decision.content_id == c.id, Decision.outcome == "approved",
+                                         Decision.version_hash != c.version_hash)
                   .order_by(Decision.id.desc()).limit(1)).scalar_one_or_none()
     if d is None:
         return None
@@ -134,10 +135,18 @@ class ApprovalDiff:
 
 
 def approval_diff(s: Session, c: Content) -> ApprovalDiff:
-    """The current version against the last approved one, else against the first version."""
+    """The current version against the last approved version that differs from it.
+
+    When every approval so far is of this very version there is nothing to show (``ever_approved``); when there
+    was no approval yet, the diff is against the first version.
+    """
     current = s.execute(select(ContentVersion).where(ContentVersion.content_id == c.id,
                                                      ContentVersion.version == c.version)).scalar_one_or_none()
     base = last_approved(s, c)
+    ever = s.execute(select(Decision.id).where(Decision.content_id == c.id, Decision.outcome == "approved")
+                     .limit(1)).first() is not None
+    if base is None and ever:
+        return ApprovalDiff(None, current, [], True)
     approved = base is not None
     if base is None:
         base = s.execute(select(ContentVersion).where(ContentVersion.content_id == c.id)

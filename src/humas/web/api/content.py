@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humas.app import App
-
 from humas.errors import InvalidInput
 from humas.queue import service as queue
 from humas.store.models import Content, ContentStatus, MediaBlob
@@ -51,7 +50,7 @@ def summary(app: App, c: Content) -> dict[str, Any]:
 
 
 @router.get("/content", response_model=list[ContentSummary], tags=["content"], responses=errors(400),
-       summary="List content")
+        summary="List content")
 def list_content(request: Request, viewer: ApiUser, status: str | None = None,
                  sop: str | None = None) -> list[dict[str, Any]]:
     app = humas(request)
@@ -78,7 +77,7 @@ def create_content(request: Request, viewer: ApiUser, body: ContentCreate) -> di
         return wf.describe(c)
 
 @router.get("/content/{content_id}", response_model=ContentOut, tags=["content"], responses=errors(404),
-       summary="Show content")
+        summary="Show content")
 def show_content(request: Request, viewer: ApiUser, content_id: int) -> dict[str, Any]:
     app = humas(request)
     with app.db.session() as s:
@@ -99,7 +98,7 @@ def edit_content(request: Request, viewer: ApiUser, content_id: int, body: Conte
         return wf.describe(wf.edit(viewer.actor, content_id, changes))
 
 @router.get("/content/{content_id}/history", response_model=list[HistoryOut], tags=["content"],
-       responses=errors(404), summary="The content's audit history")
+        responses=errors(404), summary="The content's audit history")
 def content_history(request: Request, viewer: ApiUser, content_id: int) -> list[dict[str, Any]]:
     app = humas(request)
     with app.db.session() as s:
@@ -116,6 +115,7 @@ def transition(verb: str, summary_text: str) -> None:
             wf = workflow(app, s)
             fn = {"submit": wf.submit, "approve": wf.approve, "reject": wf.reject, "cancel": wf.cancel}[verb]
             return wf.describe(fn(viewer.actor, content_id, note))
+
 
 transition("submit", "Submit the draft to the next step (requirements and platform limits checked)")
 transition("approve", "Approve the current review step")
@@ -143,7 +143,7 @@ def upload_media(request: Request, viewer: ApiUser,
                 "height": blob.height, "name": blob.original_name}
 
 @router.get("/queue", response_model=list[JobOut], tags=["queue"], responses=errors(400),
-       summary="Publication jobs")
+        summary="Publication jobs")
 def list_queue(request: Request, viewer: ApiUser, status: str | None = None) -> list[dict[str, Any]]:
     app = humas(request)
     with app.db.session() as s:

@@ -169,6 +169,6 @@ def check(request: Request, name: str, viewer: ViewerDep) -> Response:
     authz.require_admin(viewer.actor, "check platform accounts")
     with app.db.session() as s:
         ok, detail = check_account(app, s, name)
-    flash(request, translator(viewer.language)("Pemeriksaan akun: {detail}", detail=(detail or ("ok" if ok else "?"))[:200]),
-          "ok" if ok else "error")
+    text = (detail or ("ok" if ok else "?"))[:200]
+    flash(request, translator(viewer.language)("Pemeriksaan akun: {detail}", detail=text), "ok" if ok else "error")
     return redirect("/admin#akun")

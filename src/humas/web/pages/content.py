@@ -1,4 +1,5 @@
-"""Konten (list, create, edit with media upload, previews, requirement checks) and Persetujuan (approve/reject, diff)."""
+"""Konten (list, create, edit with media upload, previews, requirement checks) and Persetujuan (approve or
+reject with a note, the diff against the last approved version)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,10 @@ def _uploads(files: list[UploadFile] | None) -> list[tuple[str, Any]]:
 def _form_ctx(request: Request, viewer: Viewer, c: Content | None, values: dict[str, Any],
               error: str | None = None) -> Response:
     app = humas(request)
+    defaults: dict[str, Any] = {"sop": "", "title": "", "text": "", "caption": "", "activity": "", "location": "",
+                                "accounts": [], "flags": [], "pc": {}}
     return render(request, "content_form.html", {
-        "c": c, "v": values, "error": error, "sops": sorted(app.sops.sops.values(), key=lambda x: x.id),
+        "c": c, "v": {**defaults, **values}, "error": error, "sops": sorted(app.sops.sops.values(), key=lambda x: x.id),
         "flags": sop_flags(app), "accounts": account_limits(app), "default_sop": app.settings.default_sop,
     }, viewer=viewer, status=400 if error else 200)
 
@@ -84,7 +87,7 @@ def create(request: Request, viewer: ViewerDep,
            media: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     app = humas(request)
     _ = translator(viewer.language)
-    values = {"sop": sop, "title": title, "text": text, "caption": caption, "activity": activity,
+    values: dict[str, Any] = {"sop": sop, "title": title, "text": text, "caption": caption, "activity": activity,
               "location": location, "accounts": accounts or [], "flags": flags or [],
               "pc": {"x": pc_x, "facebook": pc_facebook, "instagram": pc_instagram, "youtube": pc_youtube}}
     captions = platform_caption_values(values["pc"])

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from humas.store.models import AuditEntry
 from humas.web.deps import Viewer, humas, page_viewer, render
@@ -35,7 +35,7 @@ def register(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], 
                 q = q.where(getattr(AuditEntry, key) == value)
         page = max(page, 1)
         rows = [audit.row(e, app.tz) for e in s.execute(q.offset((page - 1) * PAGE).limit(PAGE + 1)).scalars()]
-        actions = list(s.execute(select(distinct(AuditEntry.action)).order_by(AuditEntry.action)).scalars())
+        actions = list(s.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars())
         return render(request, "register.html", {
             "rows": rows[:PAGE], "more": len(rows) > PAGE, "page": page, "action": action, "subject": subject,
             "actor": actor, "actions": actions, "verified": None,
@@ -47,7 +47,7 @@ def verify(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) ->
     app = humas(request)
     with app.db.session() as s:
         r = audit.verify(s)
-        actions = list(s.execute(select(distinct(AuditEntry.action)).order_by(AuditEntry.action)).scalars())
+        actions = list(s.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars())
     return render(request, "register.html", {"rows": [], "more": False, "page": 1, "action": "", "subject": "",
                                              "actor": "", "actions": actions, "verified": r}, viewer=viewer,
                   status=200 if r.ok else 409)

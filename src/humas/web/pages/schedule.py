@@ -140,8 +140,10 @@ def calendar_page(request: Request, viewer: ViewerDep, view: str = "month", bula
             iso = start.isocalendar()
             ctx: dict[str, Any] = {
                 "view": "week", "weeks": [days], "events": events, "title": f"{iso.year}-W{iso.week:02d}",
-                "prev": "?" + urlencode({"view": "week", "minggu": _iso(start - timedelta(days=7)), "account": account}),
-                "next": "?" + urlencode({"view": "week", "minggu": _iso(start + timedelta(days=7)), "account": account}),
+                "prev": "?" + urlencode({"view": "week", "minggu": _iso(start - timedelta(days=7)),
+                                         "account": account}),
+                "next": "?" + urlencode({"view": "week", "minggu": _iso(start + timedelta(days=7)),
+                                         "account": account}),
                 "month": None,
             }
         else:
