@@ -22,6 +22,7 @@ from humas.workflow.clock import WorkingCalendar, resolve_timezone
 from humas.workflow.registry import SopRegistry, load_sops
 
 if TYPE_CHECKING:
+    from humas.notify.notifier import Notifier
     from humas.publisher.registry import AdapterRegistry
 
 log = logging.getLogger("humas")
@@ -72,6 +73,12 @@ class App:
         from humas.publisher.registry import AdapterRegistry
 
         return AdapterRegistry(self)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from humas.notify.notifier import Notifier
+
+        return Notifier(self)
 
     def ensure_schema(self) -> None:
         """Refuse to work on a database whose schema is behind the code (``humas db upgrade`` fixes it)."""

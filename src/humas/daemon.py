@@ -25,6 +25,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from humas.app import App
+from humas.daemon_timers import daily_recap, timers
 from humas.errors import AnotherInstanceRunning
 from humas.queue import jobs
 from humas.queue.dispatcher import Dispatcher
@@ -96,11 +97,7 @@ class Daemon:
 
     def _notify(self, kind: str, subject: str, message: str) -> None:
         log.warning("%s: %s: %s", kind, subject, message)
-        try:
-            from humas.notify.notifier import Notifier
-        except ImportError:
-            return
-        Notifier(self.app).notify_admins(subject, message)
+        self.app.notifier.notify_admins(subject, message)
 
     def _guard(self, name: str, fn: Callable[[], Any]) -> Callable[[], None]:
         def run() -> None:
@@ -128,20 +125,17 @@ class Daemon:
         self.app.ensure_schema()
         self.scheduler.add_job(self._guard("dispatch", self._dispatch), "interval", seconds=s.queue.tick_seconds,
                                id="dispatch", next_run_time=datetime.now(self.app.tz))
-        for job_id, seconds, fn in self._timers():
+        for job_id, seconds, fn in timers(self):
             self.scheduler.add_job(self._guard(job_id, fn), "interval", seconds=seconds, id=job_id,
                                    next_run_time=datetime.now(self.app.tz))
+        recap = s.notify.daily_recap_at
+        self.scheduler.add_job(self._guard("recap", lambda: daily_recap(self)), "cron", hour=recap.hour,
+                               minute=recap.minute, id="recap")
         self.scheduler.start()
         if self.serve_web:
             self._start_web()
         accounts = ", ".join(f"{a.name} ({a.platform.value})" for a in s.accounts if a.enabled)
         log.info("humas %s started: database %s, accounts: %s", self.owner, _safe_url(s.db_url), accounts)
-
-    def _timers(self) -> list[tuple[str, float, Callable[[], Any]]]:
-        """Periodic work beside the dispatcher, each a small function with its own tick."""
-        from humas.daemon_timers import timers
-
-        return timers(self)
 
     def _start_web(self) -> None:
         try:

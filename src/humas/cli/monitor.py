@@ -60,12 +60,13 @@ def monitor_run(
         if as_json:
             emit_json(report.as_dict())
         else:
-            for a in report.accounts:
+            shown = [a for a in report.accounts if a.posts or a.outcome != "ok"]
+            for a in shown:
                 extra = f" ({a.detail})" if a.detail else ""
                 _say(f"{a.account}: {a.posts} posts polled, {a.fetched} comments fetched, {a.new} new, "
                      f"cost {a.cost}{' of ' + str(a.budget) if a.budget is not None else ''}: {a.outcome}{extra}")
-            if not report.accounts:
-                _say("no account is due")
+            if not shown:
+                _say("no post was due")
             p = report.pipeline
             labels = ", ".join(f"{k} {v}" for k, v in sorted(p.by_label.items()))
             _say(f"classified {p.classified}{' (' + labels + ')' if labels else ''}; "

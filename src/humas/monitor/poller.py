@@ -196,14 +196,16 @@ class Monitor:
         budget = self.settings.daily_budget.get(self.budget_key(c.account))
         rep.budget = budget
         next_run: datetime | None = None
+        due = self._due_posts(c.account, now)
         try:
-            adapter = self.adapter_for(c.account)
-        except HumasError as exc:
+            adapter = self.adapter_for(c.account) if due else None
+        except HumasError as exc:  # missing credentials or extra: said once per retry period, never fatal
             rep.outcome, rep.detail = "error", exc.message
             rep.next_run_at = now + RETRY_AFTER_AUTH
             leases.release(self.app.db, c, next_run_at=rep.next_run_at)
             return rep
-        for post_id in self._due_posts(c.account, now):
+        for post_id in due:
+            assert adapter is not None
             if budget is not None and used >= budget:
                 rep.outcome, rep.detail = "budget_spent", f"daily budget {budget} spent"
                 next_run = self._next_day(now)

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from humas import authz
@@ -382,10 +382,14 @@ class Workflow:
         self._enter(c, step, now)
 
     def _enter(self, c: Content, step: Step, now: datetime) -> None:
+        due = self.app.calendar.add(now, step.standard) if step.timed else None
         self.s.add(StepPeriod(subject_type="content", subject_id=c.id, sop_id=c.sop_id, step_id=step.id,
-                              role=step.role, entered_at=now,
-                              due_at=self.app.calendar.add(now, step.standard) if step.timed else None))
+                              role=step.role, entered_at=now, due_at=due))
         self.s.flush()
+        # whoever holds the step's role is told once the move is committed (never about a rolled-back one)
+        cid, title, sop_id, notifier = c.id, c.title, c.sop_id, self.app.notifier
+        event.listen(self.s, "after_commit", lambda _s: notifier.step_pending(cid, step, title=title, sop_id=sop_id,
+                                                                              due_at=due), once=True)
 
     def _close_period(self, c: Content, now: datetime, actor: Actor | None, outcome: str) -> None:
         p = self.open_period(c)
