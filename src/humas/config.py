@@ -339,5 +339,5 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
     settings = parse_settings(data, source)
     from humas.workflow.registry import load_sops
 
-    load_sops(settings)  # custom SOPs are config too: fail now, before anything starts
+    load_sops(settings, source)  # custom SOPs are config too: fail now, before anything starts
     return settings

@@ -44,16 +44,22 @@ def _sandbox(app: App, acc: AccountConfig) -> PlatformAdapter:
 
 
 def _x(app: App, acc: AccountConfig) -> PlatformAdapter:
-    from humas.publisher.x import XAdapter
+    from humas.publisher.x import KEY_REFRESH, XAdapter
     from humas.store.secrets import DbSecretStore
 
+    store = DbSecretStore(app.db)
+    seed = _cred(acc, "refresh_token", False)
+    if seed and not store.get(acc.name, KEY_REFRESH):
+        # OAuth 2.0: the first refresh token comes from the config; X rotates it on every refresh, and from then
+        # on the database holds the current one
+        store.set(acc.name, KEY_REFRESH, seed)
     return XAdapter(
         acc.name,
         consumer_key=_cred(acc, "consumer_key", False), consumer_secret=_cred(acc, "consumer_secret", False),
         access_token=_cred(acc, "access_token", False),
         access_token_secret=_cred(acc, "access_token_secret", False),
         client_id=_cred(acc, "client_id", False), client_secret=_cred(acc, "client_secret", False),
-        secret_store=DbSecretStore(app.db), user_id=_opt(acc, "user_id", False), clock=app.clock,
+        secret_store=store, user_id=_opt(acc, "user_id", False), clock=app.clock,
     )
 
 

@@ -31,7 +31,7 @@ class SopRegistry:
             raise NotFound(f"unknown role '{role}' (known: {', '.join(sorted(self.roles))})")
 
 
-def load_sops(settings: Settings) -> SopRegistry:
+def load_sops(settings: Settings, source: str = "config") -> SopRegistry:
     """Presets, then ``sop_files``, then inline ``[[sops]]``; an office's SOP may replace a preset of the same id."""
     try:
         sops = dict(load_presets())
@@ -39,12 +39,14 @@ def load_sops(settings: Settings) -> SopRegistry:
             sop = load_sop_file(path)
             sops[sop.id] = sop
         for i, data in enumerate(settings.sops):
-            sop = parse_sop(data, f"config: sops[{i}]")
+            sop = parse_sop(data, f"{source}: sops[{i}]")
             sops[sop.id] = sop
         registry = SopRegistry(sops)
     except (SopError, ValueError) as exc:
-        raise ConfigError(str(exc)) from None
+        lines = str(exc).splitlines() or ["invalid SOP"]
+        more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
+        raise ConfigError(lines[0] + more) from None
     if settings.default_sop not in sops:
         known = ", ".join(sorted(sops))
-        raise ConfigError(f"config: default_sop: unknown SOP '{settings.default_sop}' (known: {known})")
+        raise ConfigError(f"{source}: default_sop: unknown SOP '{settings.default_sop}' (known: {known})")
     return registry
