@@ -59,9 +59,7 @@ def reply_failed(app: App, session: Session, job: PublicationJob, error: str) ->
     case.note = f"Balasan gagal diposting (job {job.id}): {error}"[:2000]
     record(session, case, "case.reply_failed", SYSTEM, now, role=path.response_role, note=error[:2000],
            data={"job": job.id})
-    from humas.notify import Notifier
-
-    notifier = Notifier(app)
+    notifier = app.notifier
     title = f"Balasan kasus #{case.id} gagal diposting"
     body = (f"Balasan yang sudah disetujui untuk komentar di akun {case.comment.account} gagal diposting.\n"
             f"Alasan: {error}\nPeriksa job {job.id} lalu kirim ulang dengan: humas queue retry {job.id}")

@@ -89,11 +89,7 @@ class Escalator:
         return self._classifier
 
     def notify_case(self, opened: OpenedCase) -> None:
-        send = self._notify_case
-        if send is None:
-            from humas.notify import Notifier
-
-            send = self._notify_case = Notifier(self.app).case_opened
+        send = self._notify_case or self.app.notifier.case_opened
         send(opened)
 
     def process_pending(self, now: datetime | None = None, *, limit: int | None = None) -> PipelineReport:

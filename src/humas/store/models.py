@@ -357,7 +357,7 @@ class PollLease(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
-    __table_args__ = (UniqueConstraint("platform", "remote_id"),)
+    __table_args__ = (UniqueConstraint("platform", "remote_id"), Index("ix_comments_pending", "classified_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -369,7 +369,7 @@ class Comment(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column()
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
-    source: Mapped[str] = mapped_column(String(16), default="poll")  # poll | webhook
+    source: Mapped[str] = mapped_column(String(16), default="poll")  # poll | webhook | reply
     is_own: Mapped[bool] = mapped_column(Boolean, default=False)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:34:57.850679
+Create Date: 2026-11-22 16:55:03.209197
 """
 
 from __future__ import annotations
@@ -318,6 +318,7 @@ def upgrade() -> None:
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_comments_account"), ["account"], unique=False)
         batch_op.create_index(batch_op.f("ix_comments_label"), ["label"], unique=False)
+        batch_op.create_index("ix_comments_pending", ["classified_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_comments_post_id"), ["post_id"], unique=False)
 
     op.create_table(
@@ -376,6 +377,7 @@ def downgrade() -> None:
     op.drop_table("cases")
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_comments_post_id"))
+        batch_op.drop_index("ix_comments_pending")
         batch_op.drop_index(batch_op.f("ix_comments_label"))
         batch_op.drop_index(batch_op.f("ix_comments_account"))
 

@@ -1,0 +1,312 @@
+"""The web interface in real headless Chromium (Debian's, driven by Playwright) against a real ``humas web`` server.
+
+One story, as the SOP's people live it: two users in two browser contexts take content through mojokerto-acc,
+schedule it, see it published on the sandbox, open the case of a negative comment, draft and approve the reply;
+a script-injection comment shows as text and runs nothing. Screenshots of the main pages go to docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = os.environ.get("HUMAS_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PASSWORD = "sandi-peramban-123"
+XSS = '<script>window.__xss = 1; alert("xss")</script><img src=x onerror="window.__xss = 2; alert(2)"> Buruk!'
+NEGATIVE = "Pelayanan di kantor ini buruk sekali, saya kecewa dan marah, tidak ada tanggapan sama sekali!"
+
+CONFIG = """\
+data_dir = "data"
+default_sop = "mojokerto-acc"
+log_level = "WARNING"
+
+[monitor]
+sandbox_simulation = false
+
+[notify]
+enabled = false
+
+[[accounts]]
+name = "sandbox-x"
+platform = "sandbox"
+imitates = "x"
+label = "X (sandbox)"
+
+[[accounts]]
+name = "sandbox-facebook"
+platform = "sandbox"
+imitates = "facebook"
+label = "Facebook Page (sandbox)"
+"""
+
+USERS = {
+    "ana": ["tim_konten_kreatif", "tim_editor", "pimpinan_redaktur", "tim_sosial_media"],
+    "budi": ["tim_reviu", "redaktur", "penanggung_jawab"],
+    "admin": ["admin"],
+}
+
+
+def _chromium() -> str:
+    if Path(CHROMIUM).is_file() or shutil.which(CHROMIUM):
+        return CHROMIUM
+    if os.environ.get("CI"):
+        pytest.fail(f"no chromium at {CHROMIUM} (HUMAS_CHROMIUM); the browser tests may not skip in CI")
+    pytest.skip(f"no chromium at {CHROMIUM}; set HUMAS_CHROMIUM or apt-get install chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Humas:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.config = tmp / "humas.toml"
+        self.config.write_text(CONFIG, encoding="utf-8")
+        self.env = {**os.environ, "HUMAS_CONFIG": str(self.config), "PYTHONUNBUFFERED": "1"}
+        for key in ("HUMAS_DATABASE_URL", "HUMAS_DATA_DIR", "HUMAS_USER"):
+            self.env.pop(key, None)
+
+    def __call__(self, *args: str) -> str:
+        p = subprocess.run([sys.executable, "-m", "humas.cli.main", *args], env=self.env, cwd=self.tmp,
+                           capture_output=True, text=True, timeout=180)
+        assert p.returncode == 0, f"humas {' '.join(args)}: {p.stderr or p.stdout}"
+        return p.stdout
+
+
+def _set_passwords(h: Humas) -> None:
+    from humas.app import App
+    from humas.config import load_settings
+    from humas.store.models import User
+    from humas.web.auth import set_password
+
+    app = App(load_settings(h.config, environ={}))
+    try:
+        with app.db.session() as s:
+            for user in s.query(User).all():
+                set_password(s, user, PASSWORD)
+    finally:
+        app.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Humas]]:
+    _chromium()
+    h = Humas(tmp_path_factory.mktemp("browser"))
+    h("init")
+    for name, roles in USERS.items():
+        h("user", "add", name, *[x for r in roles for x in ("--role", r)])
+    _set_passwords(h)
+    port = _free_port()
+    log = (h.tmp / "web.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "humas.cli.main", "web", "--host", "127.0.0.1", "--port",
+                             str(port)], env=h.env, cwd=h.tmp, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("humas web did not start: " + (h.tmp / "web.log").read_text())
+        yield base, h
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: tuple[str, Humas]) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=_chromium(), args=ARGS)
+        yield b
+        b.close()
+
+
+class Person:
+    """One user in their own browser context; any dialog or page error fails the test."""
+
+    def __init__(self, browser: Any, base: str, name: str, *, phone: bool = False) -> None:
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 860}
+        self.ctx = browser.new_context(base_url=base, viewport=viewport, device_scale_factor=1,
+                                       is_mobile=phone, has_touch=phone)
+        self.page = self.ctx.new_page()
+        self.events: list[str] = []
+        self.page.on("dialog", lambda d: (self.events.append(f"dialog: {d.message}"), d.dismiss()))
+        self.page.on("pageerror", lambda e: self.events.append(f"pageerror: {e}"))
+        self.page.on("console", lambda m: self.events.append(f"console {m.type}: {m.text}")
+                     if m.type == "error" else None)
+        self.name = name
+
+    def login(self) -> None:
+        p = self.page
+        p.goto("/login")
+        p.fill("input[name=name]", self.name)
+        p.fill("input[name=password]", PASSWORD)
+        p.click("button[type=submit].primary")
+        p.wait_for_url(re.compile(r".*/$"))
+
+    def open(self, path: str) -> Any:
+        self.page.goto(path)
+        return self.page
+
+    def click(self, selector: str) -> None:
+        with self.page.expect_navigation():
+            self.page.click(selector)
+
+    def shot(self, name: str, full: bool = True) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+    def close(self) -> None:
+        self.ctx.close()
+
+
+def _content_id(url: str) -> int:
+    m = re.search(r"/konten/(\d+)", url)
+    assert m, url
+    return int(m.group(1))
+
+
+def _jpeg(path: Path) -> Path:
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (1080, 1080), (11, 92, 173))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((120, 420, 960, 660), fill=(255, 255, 255))
+    draw.text((160, 520), "Anti Corruption Center", fill=(11, 92, 173))
+    im.save(path, "JPEG")
+    return path
+
+
+def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path) -> None:
+    base, h = server
+    ana, budi = Person(browser, base, "ana"), Person(browser, base, "budi")
+    ana.login()
+    budi.login()
+
+    # create content with a photo; the live counter and the previews are there
+    p = ana.open("/konten/baru")
+    p.fill("input[name=title]", "Sosialisasi Anti Corruption Center")
+    p.fill("textarea[name=text]", "Inspektorat mengadakan sosialisasi pencegahan korupsi bagi perangkat desa.")
+    p.fill("textarea[name=caption]", "Ayo bersama cegah korupsi! #AntiKorupsi #Mojokerto")
+    p.check("input[name=accounts][value=sandbox-x]")
+    p.check("input[name=accounts][value=sandbox-facebook]")
+    assert re.search(r"X \(sandbox\): \d+ / 280", p.inner_text("#counters"))
+    p.set_input_files("input[name=media]", str(_jpeg(tmp_path / "acc.jpg")))
+    ana.shot("konten-baru")
+    ana.click("#content-form button[type=submit]")
+    cid = _content_id(p.url)
+    assert "Tidak ada masalah." in p.content()
+    ana.click("form[action$='/kirim'] button")
+    assert "Ditinjau" in p.content()
+
+    # the chain: budi (Tim Reviu, Redaktur, Penanggung Jawab) and ana (Tim Editor, Pimpinan Redaktur) in turn
+    for i, person in enumerate((budi, ana, budi, budi, ana, budi)):
+        page = person.open("/persetujuan")
+        assert "Sosialisasi Anti Corruption Center" in page.content(), person.name
+        if i == 0:
+            person.shot("persetujuan")
+        person.click(f"a[href='/konten/{cid}#persetujuan']")
+        person.click(f"form[action='/konten/{cid}/setujui'] button")
+    p = ana.open(f"/konten/{cid}")
+    assert "Disetujui" in p.content()
+
+    # schedule now, publish with the dispatcher, see it on the sandbox
+    p.fill("input[name=at]", "now")
+    ana.click(f"form[action='/konten/{cid}/jadwal'] button")
+    assert "Dijadwalkan: 2 unggahan." in p.content()
+    h("queue", "run", "--once")
+    p = ana.open("/antrian")
+    assert p.locator("tr.j-published").count() == 2
+    ana.shot("antrian")
+    posts = json.loads(h("sandbox", "posts", "--json"))
+    x_post = next(x for x in posts if x["account"] == "sandbox-x")
+    assert "Ayo bersama cegah korupsi" in x_post["text"]
+
+    # the public comments; the monitor collects and classifies them
+    h("sandbox", "comment", x_post["remote_id"], "--text", NEGATIVE, "--author", "warga_kecewa")
+    h("sandbox", "comment", x_post["remote_id"], "--text", XSS, "--author", "<b>penyusup</b>")
+    h("sandbox", "comment", x_post["remote_id"], "--text", "Terima kasih, sangat bermanfaat!", "--author", "warga")
+    h("monitor", "run", "--once")
+
+    # the script-injection comment is text; nothing runs
+    p = budi.open("/komentar")
+    assert p.get_by_text('<script>window.__xss = 1; alert("xss")</script>', exact=False).count() >= 1
+    assert p.evaluate("window.__xss") is None
+    budi.shot("komentar")
+
+    # the negative comment's case: ana drafts (Tim Sosial Media), budi approves (Redaktur)
+    cases = json.loads(h("cases", "list", "--json"))
+    case = next(c for c in cases if c["text"] == NEGATIVE)
+    p = ana.open(f"/eskalasi/{case['id']}")
+    assert NEGATIVE in p.content()
+    p.fill("form[action$='/draf'] textarea[name=text]",
+           "Mohon maaf atas ketidaknyamanannya. Silakan sampaikan detail laporan melalui pesan langsung.")
+    ana.click("form[action$='/draf'] button")
+    p = budi.open("/eskalasi")
+    budi.shot("eskalasi")
+    p = budi.open(f"/eskalasi/{case['id']}")
+    budi.shot("eskalasi-kasus")
+    budi.click("form[action$='/setujui'] button")
+    assert "Disetujui" in p.content()
+    h("queue", "run", "--once")
+    p = budi.open(f"/eskalasi/{case['id']}")
+    assert "Balasan terkirim" in p.content()
+    if any(c["text"] == XSS for c in cases):
+        xss_case = next(c for c in cases if c["text"] == XSS)
+        p = budi.open(f"/eskalasi/{xss_case['id']}")
+        assert p.evaluate("window.__xss") is None
+
+    # the other main pages, desktop and phone
+    for path, name in (("/", "beranda"), (f"/konten/{cid}", "konten-detail"), ("/konten", "konten"),
+                       ("/kalender", "kalender"), ("/kalender?view=week", "kalender-minggu"), ("/laporan", "laporan"),
+                       ("/register", "register")):
+        ana.open(path)
+        ana.shot(name)
+    admin = Person(browser, base, "admin")
+    admin.login()
+    admin.open("/admin")
+    admin.shot("admin")
+    phone = Person(browser, base, "budi", phone=True)
+    phone.login()
+    for path, name in (("/", "beranda-ponsel"), (f"/eskalasi/{case['id']}", "eskalasi-ponsel"),
+                       (f"/konten/{cid}", "konten-ponsel")):
+        phone.open(path)
+        phone.shot(name)
+    phone.open("/")
+    phone.page.click("label.nav-label")
+    phone.shot("menu-ponsel", full=False)
+    login = Person(browser, base, "nobody")
+    login.open("/login")
+    login.shot("login", full=False)
+
+    for person in (ana, budi, admin, phone, login):
+        assert not [e for e in person.events if "dialog" in e or "pageerror" in e], person.events
+        person.close()
