@@ -45,6 +45,7 @@ class InstanceLock:
     process dies however it dies."""
 
     def __init__(self, db_file: Path) -> None:
+        self.db_file = db_file
         self.path = db_file.with_name(db_file.name + ".daemon.lock")
         self._fh: IO[str] | None = None
 
@@ -58,7 +59,7 @@ class InstanceLock:
             holder = fh.read().strip() or "another process"
             fh.close()
             raise AnotherInstanceRunning(
-                f"another humas daemon ({holder}) already runs on {self.path.with_suffix('').name}; stop it first, "
+                f"another humas daemon ({holder}) already runs on {self.db_file}; stop it first, "
                 "or use PostgreSQL (HUMAS_DATABASE_URL) to run several"
             ) from None
         fh.seek(0)
@@ -131,18 +132,15 @@ class Daemon:
         recap = s.notify.daily_recap_at
         self.scheduler.add_job(self._guard("recap", lambda: daily_recap(self)), "cron", hour=recap.hour,
                                minute=recap.minute, id="recap")
-        self.scheduler.start()
         if self.serve_web:
             self._start_web()
+        self.scheduler.start()
         accounts = ", ".join(f"{a.name} ({a.platform.value})" for a in s.accounts if a.enabled)
         log.info("humas %s started: database %s, accounts: %s", self.owner, _safe_url(s.db_url), accounts)
 
     def _start_web(self) -> None:
-        try:
-            from humas.web.server import start_in_thread
-        except ImportError:
-            log.info("web interface not installed in this build")
-            return
+        from humas.web.server import start_in_thread
+
         self._extra_stops.append(start_in_thread(self.app, self))
 
     def stop(self) -> None:

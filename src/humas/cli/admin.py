@@ -95,6 +95,35 @@ def user_roles(
         ok(f"{name}: {', '.join(sorted(r.role for r in user.roles)) or '(no role)'}")
 
 
+@user_app.command("password")
+def user_password(
+    ctx: typer.Context,
+    name: str,
+    stdin: bool = typer.Option(False, "--stdin", help="Read the password from standard input (for scripts)."),
+    temporary: bool = typer.Option(False, "--temporary", help="The user must choose a new one at the next login."),
+) -> None:
+    """Set a user's web password (asked twice without echo; never an argument, so it stays out of shell history)."""
+    import getpass
+    import sys
+
+    from humas.web.auth import set_password
+    from humas.workflow import audit
+
+    if stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise InvalidInput("the two passwords differ")
+    app = get_app(ctx)
+    with app.db.session() as s:
+        user = app_user(s, name)
+        set_password(s, user, password, must_change=temporary)
+        audit.append(s, actor="cli", action="user.password_changed", subject_type="user", subject_id=name,
+                     at=app.clock())
+    ok(f"password of {name} set" + (" (to be changed at the next login)" if temporary else ""))
+
+
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """List users and roles."""

@@ -7,7 +7,6 @@ Built from one :class:`humas.app.App` (no module-level state). Every action goes
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -145,14 +144,10 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
 
 
 def _include_webhooks(api: FastAPI, app: App) -> None:
-    """Meta webhooks (``/webhooks/meta``) from the monitoring area, when it is installed."""
-    try:
-        mod = importlib.import_module("humas.monitor.webhooks")
-    except ModuleNotFoundError as exc:
-        if exc.name != "humas.monitor.webhooks":
-            raise
-        return
-    api.include_router(mod.webhook_router(app))
+    """Meta webhooks (``/webhooks/meta``) from the monitoring area."""
+    from humas.monitor.webhooks import webhook_router
+
+    api.include_router(webhook_router(app))
 
 
 def _install_error_handlers(api: FastAPI) -> None:
