@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from sqlalchemy import select
 
 from humas.cli.common import AS_OPTION, JSON_OPTION, acting, console, emit_json, get_app, ok
 from humas.errors import InvalidInput, NotFound
 from humas.publisher.base import Platform
 from humas.queue import accounts as account_state
 from humas.queue import service
-from humas.store.models import AccountState
 
 queue_app = typer.Typer(help="The publication queue.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Platform accounts.", no_args_is_help=True)
@@ -95,29 +93,10 @@ def queue_cancel(ctx: typer.Context, job: int = typer.Argument(..., metavar="JOB
     ok(f"job {job} cancelled")
 
 
-def _account_rows(ctx: typer.Context) -> list[dict[str, Any]]:
-    app = get_app(ctx)
-    with app.db.session() as s:
-        states = {r.name: r for r in s.execute(select(AccountState)).scalars()}
-    rows = []
-    for acc in app.settings.accounts:
-        st = states.get(acc.name)
-        rows.append({
-            **app.adapters.describe(acc.name),
-            "status": st.status if st else "active", "paused_reason": st.paused_reason if st else "",
-            "last_published_at": app.local(st.last_published_at).isoformat(timespec="seconds")
-            if st and st.last_published_at else None,
-            "token_expires_at": app.local(st.token_expires_at).isoformat(timespec="seconds")
-            if st and st.token_expires_at else None,
-            "last_check": st.last_check_detail if st else "",
-        })
-    return rows
-
-
 @accounts_app.command("list")
 def accounts_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Configured accounts and their status (credentials shown only as their source, e.g. env:NAME)."""
-    rows = _account_rows(ctx)
+    rows = account_state.overview_json(get_app(ctx))
     if as_json:
         emit_json(rows)
         return
@@ -130,38 +109,22 @@ def accounts_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 @accounts_app.command("check")
 def accounts_check(ctx: typer.Context, name: str | None = typer.Argument(None), as_json: bool = JSON_OPTION) -> None:
     """A cheap authenticated call per account; warns about expiring credentials."""
-    from datetime import timedelta
-
-    from humas.errors import HumasError
-
     app = get_app(ctx)
     names = [name] if name else [a.name for a in app.settings.accounts if a.enabled]
-    results = []
-    failed = False
+    results: list[dict[str, Any]] = []
     for n in names:
         app.settings.account(n)
-        try:
-            st = app.adapters.get(n).check()
-            okay, detail, expires = st.ok, st.detail, st.expires_at
-        except HumasError as exc:
-            okay, detail, expires = False, exc.message, None
-        now = app.clock()
-        warning = ""
-        if expires is not None and expires - now < timedelta(days=7):
-            warning = f"credentials expire {app.local(expires):%Y-%m-%d %H:%M}"
         with app.db.session() as s:
-            row = account_state.state(s, app, n)
-            row.last_check_at, row.last_check_ok, row.last_check_detail = now, okay, detail
-            row.token_expires_at = expires
-        failed = failed or not okay
-        results.append({"name": n, "ok": okay, "detail": detail, "warning": warning,
-                        "expires_at": expires.isoformat() if expires else None})
+            checked = account_state.check(s, app, n)
+        results.append({"name": n, "ok": checked.ok, "detail": checked.detail, "warning": checked.warning,
+                        "expires_at": checked.expires_at.isoformat() if checked.expires_at else None})
+    failed = not all(row["ok"] for row in results)
     if as_json:
         emit_json(results)
     else:
-        for r in results:
-            ok(f"{r['name']:<22} {'ok' if r['ok'] else 'FAILED'}  {r['detail']}"
-               + (f"  ⚠ {r['warning']}" if r["warning"] else ""))
+        for row in results:
+            ok(f"{row['name']:<22} {'ok' if row['ok'] else 'FAILED'}  {row['detail']}"
+               + (f"  ⚠ {row['warning']}" if row["warning"] else ""))
     if failed:
         raise typer.Exit(1)
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from humas.cli.sop import sop_dict
-from humas.store.models import AccountState, AuditEntry
+from humas.queue.accounts import overview_json
+from humas.store.models import AuditEntry
 from humas.web.api.schemas import (
     AccountOut,
     ApiUser,
@@ -82,21 +83,7 @@ def sla_overdue(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
 @router.get("/accounts", response_model=list[AccountOut], tags=["accounts"], responses=errors(),
             summary="Platform accounts (credentials only as their source, e.g. env:NAME)")
 def accounts(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
-    app = humas(request)
-    with app.db.session() as s:
-        states = {r.name: r for r in s.execute(select(AccountState)).scalars()}
-    out = []
-    for acc in app.settings.accounts:
-        st = states.get(acc.name)
-        out.append({
-            **app.adapters.describe(acc.name),
-            "status": st.status if st else "active", "paused_reason": st.paused_reason if st else "",
-            "token_expires_at": app.local(st.token_expires_at).isoformat(timespec="seconds")
-            if st and st.token_expires_at else None,
-            "last_check_ok": st.last_check_ok if st else None,
-            "last_check": st.last_check_detail if st else "",
-        })
-    return out
+    return overview_json(humas(request))
 
 
 @router.get("/reports/weekly", response_model=ReportOut, tags=["reports"], responses=errors(400),

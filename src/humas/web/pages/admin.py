@@ -4,7 +4,7 @@ status and expiry, checked on demand. Every action requires the admin role (``au
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humas import authz
-from humas.app import App
-from humas.errors import HumasError, InvalidInput, NotFound
-from humas.store.models import AccountState, User, UserRole
+from humas.errors import InvalidInput, NotFound
+from humas.queue import accounts
+from humas.store.models import User, UserRole
 from humas.web import auth
 from humas.web.deps import Viewer, flash, humas, page_viewer, redirect, render
 from humas.web.i18n import translator
@@ -33,49 +33,13 @@ def _user(s: Session, name: str) -> User:
     return user
 
 
-def accounts_overview(app: App, s: Session) -> list[dict[str, Any]]:
-    """Each configured account: platform, credential sources (never values), pause and token status."""
-    states = {a.name: a for a in s.execute(select(AccountState)).scalars()}
-    out = []
-    for acc in app.settings.accounts:
-        st = states.get(acc.name)
-        out.append({
-            "name": acc.name, "label": acc.label or acc.name, "platform": acc.platform.value,
-            "imitates": acc.imitates.value if acc.imitates else None, "enabled": acc.enabled,
-            "credentials": {k: v.source for k, v in acc.credentials.items()},
-            "status": st.status if st else "active", "paused_reason": st.paused_reason if st else "",
-            "token_expires_at": st.token_expires_at if st else None,
-            "last_check_at": st.last_check_at if st else None, "last_check_ok": st.last_check_ok if st else None,
-            "last_check_detail": st.last_check_detail if st else "",
-        })
-    return out
-
-
-def check_account(app: App, s: Session, name: str) -> tuple[bool, str]:
-    """``adapter.check()`` now; the answer is stored on the account's state (ok, detail, expiry)."""
-    acc = app.settings.account(name)
-    try:
-        result = app.adapters.get(name).check()
-        ok, detail, expires = result.ok, result.detail, result.expires_at
-    except HumasError as exc:
-        ok, detail, expires = False, exc.message, None
-    st = s.get(AccountState, name)
-    if st is None:
-        st = AccountState(name=name, platform=acc.platform.value)
-        s.add(st)
-    st.last_check_at, st.last_check_ok, st.last_check_detail = app.clock(), ok, detail[:1000]
-    if expires is not None:
-        st.token_expires_at = expires
-    return ok, detail
-
-
 def _page(request: Request, viewer: Viewer, notice: str | None = None, status: int = 200) -> Response:
     app = humas(request)
     authz.require_admin(viewer.actor, "open the admin page")
     with app.db.session() as s:
         users = list(s.execute(select(User).order_by(User.name)).scalars())
         return render(request, "admin.html", {
-            "users": users, "roles": sorted(app.sops.roles.items()), "accounts": accounts_overview(app, s),
+            "users": users, "roles": sorted(app.sops.roles.items()), "accounts": accounts.overview(app, s),
             "notice": notice,
         }, viewer=viewer, status=status)
 
@@ -168,7 +132,8 @@ def check(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = humas(request)
     authz.require_admin(viewer.actor, "check platform accounts")
     with app.db.session() as s:
-        ok, detail = check_account(app, s, name)
+        r = accounts.check(s, app, name)
+        ok, detail = r.ok, r.detail
     text = (detail or ("ok" if ok else "?"))[:200]
     flash(request, translator(viewer.language)("Pemeriksaan akun: {detail}", detail=text), "ok" if ok else "error")
     return redirect("/admin#akun")
