@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(PIP) install -q -e '.[dev]'
 	# torch only from the pinned CPU wheel (never a loose requirement that pulls the CUDA build)
-	$(PIP) install -q 'torch==2.13.0' && $(PIP) install -q -e '.[transformers]'
+	$(PIP) install -q 'torch==2.13.0' && $(PIP) install -q -e '.[transformers,instagram-private]'
 	touch $@
 
 install: $(VENV)/.installed

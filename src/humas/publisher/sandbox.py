@@ -70,7 +70,7 @@ _SANDBOX = Platform.SANDBOX.value
 
 # The mix of public comments simulate() draws: mostly questions and complaints, as on local-government pages.
 _KIND_WEIGHTS = {"praise": 22, "question": 25, "complaint": 28, "other": 12, "abusive": 6, "spam": 7}
-_DECAY_S = 600.0  # comment rate ~ 1 / (1 + age / 10 min): busy first minutes, a long thin tail, nothing after a day
+_DECAY_S = 60.0  # seconds: a newcomer sees the first comments within a minute or two
 _REPLY_SHARE = 0.15  # share of simulated comments that answer an earlier public comment
 
 
@@ -463,11 +463,11 @@ class SandboxPlatform:
             conn.execute("UPDATE comments SET deleted = 1 WHERE remote_id = ?", (comment_id,))
 
     def simulate(
-        self, now: datetime, rng: random.Random, *, mean_per_post: float = 6.0, max_per_post: int = 12
+        self, now: datetime, rng: random.Random, *, mean_per_post: float = 30.0, max_per_post: int = 40
     ) -> int:
         """Add the public comments that arrived on every post up to ``now``; returns how many were added.
 
-        A post's comments arrive at a rate ~ 1 / (1 + age / 10 min) during its first day, ``mean_per_post`` on
+        A post's comments arrive at a rate ~ 1 / (1 + age / 1 min) during its first day, ``mean_per_post`` on
         average and at most ``max_per_post``, texts drawn from ``sandbox_comments.toml``. The same file contents,
         ``now`` and ``rng`` state give the same comments. Each post remembers how far it was simulated, so calling
         this often, or from several processes, adds each comment once.
