@@ -4,7 +4,8 @@ Reports jobs/s, p50/p99 lateness (published_at - run_at) and the queue's overhea
 inside the platform call). Not a test: run it by hand, e.g.
 
     .venv/bin/python bench/queue_bench.py --db sqlite --workers 1 2 4
-    HUMAS_BENCH_PG=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/queue_bench.py --db postgresql
+    HUMAS_BENCH_PG=postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        .venv/bin/python bench/queue_bench.py --db postgresql
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from sqlalchemy import create_engine, insert, text
 
 from humas.app import App
 from humas.config import parse_settings
-from humas.publisher.sandbox import SandboxPlatform
 from humas.publisher.base import Checkpoint, PublishRequest, PublishResult
+from humas.publisher.sandbox import SandboxPlatform
 from humas.queue.dispatcher import Dispatcher
 from humas.store import migrate
 from humas.store.models import Content, PublicationJob, User

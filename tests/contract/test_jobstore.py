@@ -21,7 +21,8 @@ LEASE = timedelta(seconds=60)
 
 def add(app: App, n: int, *, accounts: int | None = None, state: str = S.SCHEDULED, run_at: datetime = T0,
         prefix: str = "post") -> None:
-    rows = [{"kind": "post", "dedupe_key": f"{prefix}:{i}:acc{i % (accounts or n)}", "account": f"acc{i % (accounts or n)}",
+    rows = [{"kind": "post", "dedupe_key": f"{prefix}:{i}:acc{i % (accounts or n)}",
+             "account": f"acc{i % (accounts or n)}",
              "platform": "sandbox", "run_at": run_at, "state": state, "attempts": 0, "checkpoint": {},
              "last_error": "", "claimed_from": "", "version_hash": "", "created_at": T0, "updated_at": T0}
             for i in range(n)]

@@ -259,3 +259,24 @@ def test_cancel_then_schedule_again(pub: App) -> None:
     assert again == jid
     Dispatcher(pub, "w").run_due()
     assert job(pub, jid).state == JobState.PUBLISHED and len(f.published) == 1
+
+
+class Exploding(FakePlatform):
+    """An adapter with a bug: it raises something that is not a humas error after sending."""
+
+    def publish(self, req, ckpt):  # type: ignore[no-untyped-def]
+        super().publish(req, ckpt)
+        raise KeyError("data")
+
+
+def test_an_unexpected_error_during_the_call_is_in_doubt_not_retried(pub: App) -> None:
+    f = Exploding(account="sandbox-x", platform=Platform.X, clock=pub.clock)
+    pub.adapters.override("sandbox-x", f)
+    cid = approved(pub, ["sandbox-x"])
+    [jid] = schedule(pub, cid)
+    Dispatcher(pub, "w").tick()
+    j = job(pub, jid)
+    assert j.state == JobState.IN_DOUBT and "KeyError" in j.last_error
+    pub.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    Dispatcher(pub, "w").run_due()
+    assert job(pub, jid).state == JobState.PUBLISHED and len(f.published) == 1

@@ -456,7 +456,8 @@ def test_simulated_comments_decay_with_age_and_stop_after_a_day(db: Path, clock:
     for i in range(30):
         adapter(db, clock, account=f"akun{i}").publish(req("k", DRAFTS[Platform.X]), DictCheckpoint())
     rng = random.Random(3)
-    added = sum(server.simulate(start + timedelta(minutes=m), rng, mean_per_post=6.0, max_per_post=20) for m in range(0, 25 * 60, 30))
+    added = sum(server.simulate(start + timedelta(minutes=m), rng, mean_per_post=6.0, max_per_post=20)
+                for m in range(0, 25 * 60, 30))
     assert server.simulate(start + timedelta(hours=25), rng) == 0  # nothing after a day
     assert server.simulate(start + timedelta(hours=40), rng) == 0
     ages = [

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from humas.app import App
 from humas.errors import (
@@ -22,6 +23,7 @@ from humas.errors import (
     AuthExpired,
     ContentRejected,
     HumasError,
+    NotFound,
     OutcomeUnknown,
     QuotaExhausted,
     RateLimited,
@@ -126,7 +128,12 @@ class Dispatcher:
             return self._process(c)
         except Exception as exc:  # a bug or an unreachable database must not kill the daemon
             log.exception("job %s: unexpected error", c.id)
-            self._retry(c, f"{type(exc).__name__}: {exc}", None, count=True)
+            message = f"{type(exc).__name__}: {exc}"
+            # after the fenced step the post may be out: in doubt, never a blind retry
+            if not jobs.fenced(self.app.db, c, states=[S.SENDING], now=self.app.clock(), state=S.IN_DOUBT,
+                               run_at=self.app.clock() + IN_DOUBT_SETTLE, lease_owner=None, lease_until=None,
+                               last_error=f"unexpected error during the platform call: {message}"):
+                self._retry(c, message, None, count=True)
             return "error"
 
     def _process(self, c: Claim) -> str:
@@ -153,8 +160,10 @@ class Dispatcher:
             return "lost"
         return self._send(c, adapter, account, req, ckpt)
 
-    def _request(self, s: Any, job: PublicationJob) -> PublishRequest:
+    def _request(self, s: Session, job: PublicationJob) -> PublishRequest:
         content = s.get(Content, job.content_id)
+        if content is None:
+            raise NotFound(f"content {job.content_id} of job {job.id} no longer exists")
         acc = self.app.settings.account(job.account)
         return PublishRequest(idempotency_key=job.dedupe_key, account=job.account,
                               draft=draft_for(self.app, content, acc), not_before=job.created_at,
