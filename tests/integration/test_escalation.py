@@ -3,6 +3,7 @@ time standards, feedback and notifications."""
 
 from __future__ import annotations
 
+import json
 import tomllib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -258,6 +259,18 @@ def test_relabel_writes_feedback_that_training_reads(sapp: App, tmp_path: Path, 
     monkeypatch.setenv("HUMAS_CONFIG", str(config))
     monkeypatch.delenv("HUMAS_DATABASE_URL", raising=False)
     assert load_feedback() == [("Kapan jadwal kebersihan, pelayanannya lambat?", "negative")]
+
+    # `humas sentiment train --include-feedback` learns from it
+    from typer.testing import CliRunner
+
+    from humas.cli.sentiment import app as sentiment_cli
+    from tests.integration.test_sentiment_train import _slice
+
+    out = tmp_path / "model"
+    r = CliRunner().invoke(sentiment_cli, ["train", "--data", str(_slice(tmp_path)), "--out", str(out),
+                                           "--include-feedback"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((out / "meta.json").read_text(encoding="utf-8"))["train_rows"]["feedback"] == 1
 
 
 def test_direct_answers_to_comments_that_were_not_escalated(sapp: App) -> None:

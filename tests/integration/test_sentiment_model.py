@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -153,12 +152,3 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
     bad = runner.invoke(app, ["classify", "x", "--backend", "nope"])
     assert bad.exit_code == ConfigError.exit_code and "unknown sentiment backend" in bad.stderr
-
-
-def test_cli_include_feedback_without_module_is_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # None in sys.modules makes the import fail as it does in an install without the escalation package.
-    monkeypatch.setitem(sys.modules, "humas.escalation.feedback", None)
-    result = runner.invoke(app, ["train", "--data", str(tmp_path), "--out", str(tmp_path / "m"), "--include-feedback"])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("error: ") and "humas.escalation.feedback" in result.stderr
-    assert not (tmp_path / "m").exists()

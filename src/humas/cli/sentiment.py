@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from humas.errors import HumasError, InvalidInput, Unavailable
+from humas.errors import HumasError, InvalidInput
 from humas.sentiment.base import LABELS, Classifier, Label
 
 app = typer.Typer(help="Classify public comments by sentiment, evaluate and train the sentiment model.")
@@ -133,13 +133,11 @@ def default_out_dir() -> Path:
 
 
 def _load_feedback() -> list[tuple[str, Label]]:
-    try:
-        from humas.escalation.feedback import load_feedback  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        raise Unavailable("--include-feedback needs humas.escalation.feedback, which this install lacks") from exc
-    loader: Callable[[], list[tuple[str, str]]] = load_feedback
+    """The Redaktur's label corrections in the configured installation's database."""
+    from humas.escalation.feedback import load_feedback
+
     pairs: list[tuple[str, Label]] = []
-    for text, label in loader():
+    for text, label in load_feedback():
         if label not in LABELS:
             raise InvalidInput(f"feedback label {label!r} is not one of {', '.join(LABELS)}")
         pairs.append((text, label))  # type: ignore[arg-type]
