@@ -99,10 +99,11 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
     """
     token = new_token(owner)
     other = aliased(PublicationJob)
-    in_flight = exists().where(
+    in_flight = exists().where(  # served by the partial index over in-flight rows
         other.account == PublicationJob.account,
+        other.state.in_([S.SENDING, S.CLAIMED]),
         other.id != PublicationJob.id,
-        or_(other.state == S.SENDING, and_(other.state == S.CLAIMED, other.lease_until >= now)),
+        or_(other.state == S.SENDING, other.lease_until >= now),
     )
     paused = exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused")
     due = and_(PublicationJob.state.in_(list(DUE_STATES)), PublicationJob.run_at <= now)

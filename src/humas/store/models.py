@@ -319,6 +319,9 @@ class PublicationJob(Base):
               postgresql_where=text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
               sqlite_where=text("state IN ('scheduled', 'retry_wait', 'in_doubt')")),
         Index("ix_publication_jobs_account_state", "account", "state"),
+        Index("ix_publication_jobs_in_flight", "account",
+              postgresql_where=text("state IN ('claimed', 'sending')"),
+              sqlite_where=text("state IN ('claimed', 'sending')")),
     )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:55:03.209197
+Create Date: 2026-11-22 17:30:44.550774
 """
 
 from __future__ import annotations
@@ -263,6 +263,13 @@ def upgrade() -> None:
             postgresql_where=sa.text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
             sqlite_where=sa.text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
         )
+        batch_op.create_index(
+            "ix_publication_jobs_in_flight",
+            ["account"],
+            unique=False,
+            postgresql_where=sa.text("state IN ('claimed', 'sending')"),
+            sqlite_where=sa.text("state IN ('claimed', 'sending')"),
+        )
 
     op.create_table(
         "posts",
@@ -388,6 +395,11 @@ def downgrade() -> None:
 
     op.drop_table("posts")
     with op.batch_alter_table("publication_jobs", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_publication_jobs_in_flight",
+            postgresql_where=sa.text("state IN ('claimed', 'sending')"),
+            sqlite_where=sa.text("state IN ('claimed', 'sending')"),
+        )
         batch_op.drop_index(
             "ix_publication_jobs_due",
             postgresql_where=sa.text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
