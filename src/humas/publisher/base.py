@@ -231,6 +231,15 @@ class PlatformAdapter(Protocol):
         ...
 
 
+def reject_if_invalid(problems: list[Problem], *, platform: str, account: str) -> None:
+    """The platform would refuse the draft: raise ``ContentRejected`` naming every problem (never retried)."""
+    if problems:
+        from humas.errors import ContentRejected
+
+        raise ContentRejected("; ".join(p.message for p in problems), rule=problems[0].rule, platform=platform,
+                              account=account)
+
+
 def hashtags(text: str) -> list[str]:
     import re
 

@@ -31,6 +31,7 @@ from humas.publisher.base import (
     RemoteComment,
     ReplyResult,
     check_limits,
+    reject_if_invalid,
 )
 from humas.publisher.graph import Clock, GraphClient, mask, normalise, parse_time
 from humas.publisher.http import utcnow
@@ -104,9 +105,7 @@ class FacebookPageAdapter:
         done = ckpt.get("post_id")
         if done:
             return PublishResult(str(done), post_url(str(done)))
-        problems = self.validate(req.draft)
-        if problems:
-            raise ContentRejected("; ".join(p.message for p in problems), rule=problems[0].rule, **self._kw())
+        reject_if_invalid(self.validate(req.draft), **self._kw())
         try:
             return self._publish(req, ckpt)
         except AlreadyPublished as exc:

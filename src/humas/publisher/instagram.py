@@ -31,6 +31,7 @@ from humas.publisher.base import (
     RemoteComment,
     ReplyResult,
     check_limits,
+    reject_if_invalid,
 )
 from humas.publisher.graph import DAY, Clock, ContainerExpired, GraphClient, mask, normalise, parse_time
 from humas.publisher.http import utcnow
@@ -107,9 +108,7 @@ class InstagramAdapter:
         done = ckpt.get("media_id")
         if done:
             return PublishResult(str(done), ckpt.get("media_url"))
-        problems = self.validate(req.draft)
-        if problems:
-            raise ContentRejected("; ".join(p.message for p in problems), rule=problems[0].rule, **self._kw())
+        reject_if_invalid(self.validate(req.draft), **self._kw())
         self._check_quota()
         container = ckpt.get("container_id")
         if not container:

@@ -50,6 +50,7 @@ from humas.publisher.base import (
     ReplyResult,
     SecretStore,
     check_limits,
+    reject_if_invalid,
 )
 from humas.publisher.graph import Clock, mask, normalise
 from humas.publisher.http import utcnow
@@ -266,9 +267,7 @@ class InstagramPrivateAdapter:
         done = ckpt.get("media_id")
         if done:
             return PublishResult(str(done), ckpt.get("media_url"))
-        problems = self.validate(req.draft)
-        if problems:
-            raise ContentRejected("; ".join(p.message for p in problems), rule=problems[0].rule, **self._kw())
+        reject_if_invalid(self.validate(req.draft), **self._kw())
         cl = self._login()
         draft = req.draft
         caption = caption_of(draft)

@@ -57,6 +57,7 @@ from humas.publisher.base import (
     RemoteComment,
     ReplyResult,
     check_limits,
+    reject_if_invalid,
 )
 from humas.publisher.limits import LIMITS
 
@@ -723,11 +724,7 @@ class SandboxAdapter:
             mode = self.failures.draw()
         if mode is not None and mode != "timeout_after_send":
             self._raise_for(mode)
-        problems = self.validate(req.draft)
-        if problems:
-            raise ContentRejected(
-                "; ".join(p.message for p in problems), rule=problems[0].rule, platform=_SANDBOX, account=self.account
-            )
+        reject_if_invalid(self.validate(req.draft), platform=_SANDBOX, account=self.account)
         post = self.server.create_post(
             self.account, req.draft.text, imitates=self.imitates, title=req.draft.title, media=req.draft.media,
             idempotency_key=req.idempotency_key,
