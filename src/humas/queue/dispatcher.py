@@ -35,6 +35,7 @@ from humas.queue import accounts, jobs
 from humas.queue.jobs import Claim
 from humas.queue.service import settle_content
 from humas.queue.states import TERMINAL_STATES
+from humas.queue.states import check as check_transition
 from humas.store.models import Content, ContentStatus, JobState, Post, PublicationJob
 from humas.workflow import audit
 from humas.workflow.engine import Workflow
@@ -251,9 +252,10 @@ class Dispatcher:
 
     def _published(self, c: Claim, result: PublishResult | None, *, from_claim: bool = False, note: str = "") -> str:
         now = self.app.clock()
+        mine = [S.CLAIMED] if from_claim else [S.SENDING]
+        check_transition([*mine, S.IN_DOUBT], S.PUBLISHED)
         with self.app.db.session() as s:
-            own = (PublicationJob.lease_owner == c.token) & PublicationJob.state.in_(
-                [S.CLAIMED] if from_claim else [S.SENDING])
+            own = (PublicationJob.lease_owner == c.token) & PublicationJob.state.in_(mine)
             res = s.execute(
                 update(PublicationJob)
                 .where(PublicationJob.id == c.id, own | (PublicationJob.state == S.IN_DOUBT))

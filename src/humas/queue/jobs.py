@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from humas.errors import InvalidInput
-from humas.queue.states import ACTIVE_STATES, DUE_STATES
+from humas.queue.states import DUE_STATES
+from humas.queue.states import check as check_transition
 from humas.store.engine import Database
 from humas.store.models import AccountState, JobState, PublicationJob
 
@@ -135,7 +136,12 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
 
 
 def fenced(db: Database, c: Claim, *, states: Sequence[str], now: datetime, **values: Any) -> bool:
-    """Write ``values`` only while ``c`` still holds the job in one of ``states``; True when it did."""
+    """Write ``values`` only while ``c`` still holds the job in one of ``states``; True when it did.
+
+    A new ``state`` must be a transition of :data:`humas.queue.states.TRANSITIONS` from every one of ``states``.
+    """
+    if isinstance(values.get("state"), str):
+        check_transition(states, values["state"])
     with db.session() as s:
         res = s.execute(
             update(PublicationJob)
@@ -194,10 +200,3 @@ def release(db: Database, owner: str, *, now: datetime) -> int:
             )
             released += int(res.rowcount)  # type: ignore[attr-defined]
         return released
-
-
-def active_jobs(session: Session, content_id: int) -> list[PublicationJob]:
-    return list(session.execute(
-        select(PublicationJob).where(PublicationJob.content_id == content_id,
-                                     PublicationJob.state.in_(list(ACTIVE_STATES)))
-    ).scalars())

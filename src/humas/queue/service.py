@@ -15,6 +15,7 @@ from humas.authz import Actor
 from humas.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RequirementsNotMet
 from humas.queue import jobs
 from humas.queue.states import CANCELLABLE, TERMINAL_STATES
+from humas.queue.states import check as check_transition
 from humas.store.models import Content, ContentStatus, JobState, PublicationJob
 from humas.workflow import audit
 from humas.workflow.engine import Workflow
@@ -112,6 +113,7 @@ def retry(app: App, session: Session, actor: Actor, job_id: int) -> PublicationJ
     now = app.clock()
     before = job.state
     if job.state == JobState.FAILED:
+        check_transition([job.state], JobState.SCHEDULED)
         job.state = JobState.SCHEDULED
         job.attempts = 0
     job.run_at, job.updated_at = now, now
@@ -131,6 +133,7 @@ def cancel(app: App, session: Session, actor: Actor, job_id: int) -> Publication
         raise InvalidTransition(f"job {job.id} is {job.state} and cannot be cancelled")
     now = app.clock()
     before = job.state
+    check_transition([job.state], JobState.CANCELLED)
     job.state, job.updated_at, job.lease_owner, job.lease_until = JobState.CANCELLED, now, None, None
     audit.append(session, actor=actor.name, action="job.cancelled", subject_type="job", subject_id=job.id,
                  data={"from": before, "account": job.account}, at=now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from humas.store.models import JobState
 
 S = JobState
@@ -9,14 +11,16 @@ S = JobState
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     S.SCHEDULED: frozenset({S.CLAIMED, S.CANCELLED}),
     S.RETRY_WAIT: frozenset({S.CLAIMED, S.CANCELLED}),
-    # a claim whose owner died before sending is claimed again; shutdown hands it back
-    S.CLAIMED: frozenset({S.SENDING, S.CLAIMED, S.SCHEDULED, S.RETRY_WAIT, S.CANCELLED}),
+    # handed back (pacing, shutdown, a dead owner) to the state it was claimed from; or the outcome of resolving
+    # an in-doubt job, or of a failure before anything was sent
+    S.CLAIMED: frozenset({S.SENDING, S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT, S.PUBLISHED, S.FAILED, S.CANCELLED}),
     S.SENDING: frozenset({S.PUBLISHED, S.RETRY_WAIT, S.FAILED, S.IN_DOUBT}),
-    # in doubt: resolved only by asking the platform (find_published), never retried blindly
-    S.IN_DOUBT: frozenset({S.CLAIMED, S.CANCELLED}),
-    S.FAILED: frozenset({S.SCHEDULED}),  # a person retries
+    # in doubt: resolved only by asking the platform (find_published), never retried blindly; a worker that
+    # lost its lease mid-call may still record the post it got an answer for
+    S.IN_DOUBT: frozenset({S.CLAIMED, S.PUBLISHED, S.CANCELLED}),
+    S.FAILED: frozenset({S.SCHEDULED, S.CANCELLED}),  # a person retries or cancels
     S.PUBLISHED: frozenset(),
-    S.CANCELLED: frozenset(),
+    S.CANCELLED: frozenset({S.SCHEDULED}),  # scheduled again after a cancellation
 }
 
 DUE_STATES = (S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT)
@@ -27,3 +31,10 @@ CANCELLABLE = (S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT, S.FAILED)
 
 def allowed(src: JobState | str, dst: JobState | str) -> bool:
     return JobState(dst) in TRANSITIONS[JobState(src)]
+
+
+def check(sources: Iterable[JobState | str], dst: JobState | str) -> None:
+    """Refuse, as a programming error, a write that would move a job along a transition the table lacks."""
+    bad = [str(s) for s in sources if not allowed(s, dst)]
+    if bad:
+        raise ValueError(f"job transition not allowed: {', '.join(bad)} -> {JobState(dst).value}")
