@@ -100,10 +100,3 @@ def release(db: Database, c: PollClaim, *, next_run_at: datetime) -> bool:
             .execution_options(synchronize_session=False)
         )
         return bool(res.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def postpone(db: Database, account: str, until: datetime) -> None:
-    """Not before ``until`` (an operator's or a platform's wait), whoever holds the account."""
-    with db.session() as s:
-        s.execute(update(PollLease).where(PollLease.account == account).values(next_run_at=until)
-                  .execution_options(synchronize_session=False))

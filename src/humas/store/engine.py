@@ -16,10 +16,6 @@ from humas.errors import ConfigError
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
-
-
 def sqlite_path(url: str) -> Path | None:
     u = make_url(url)
     if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:":

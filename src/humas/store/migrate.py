@@ -59,7 +59,3 @@ def code_head() -> str | None:
 
 def head_revision(db: Database) -> str | None:
     return code_head()
-
-
-def is_current(db: Database) -> bool:
-    return current_revision(db) == head_revision(db)

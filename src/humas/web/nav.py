@@ -25,10 +25,6 @@ def response_roles(app: App) -> set[str]:
     return out
 
 
-def escalation_roles(app: App) -> set[str]:
-    return {sop.escalation_role for sop in app.sops.sops.values() if sop.escalation_role}
-
-
 def may_see_responses(app: App, viewer: Viewer) -> bool:
     return authz.may_view(viewer.actor, response_roles(app))
 

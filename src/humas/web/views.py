@@ -166,14 +166,6 @@ def platform_caption_values(values: dict[str, str]) -> dict[str, str] | None:
     return out or None
 
 
-def media_kind(mime: str) -> str:
-    if mime.startswith("image/"):
-        return "image"
-    if mime.startswith("video/"):
-        return "video"
-    return "file"
-
-
 def platform_label(value: str) -> str:
     try:
         return {Platform.X: "X", Platform.FACEBOOK: "Facebook", Platform.INSTAGRAM: "Instagram",

@@ -29,7 +29,6 @@ from humas.store.models import (
     ContentVersion,
     Decision,
     StepPeriod,
-    User,
 )
 from humas.workflow import audit
 from humas.workflow.sop import SOP, Step
@@ -467,9 +466,3 @@ class Workflow:
                 "note": e.note, "version_hash": e.version_hash, "data": e.data,
             })
         return out
-
-    def user_name(self, user_id: int | None) -> str:
-        if user_id is None:
-            return ""
-        u = self.s.get(User, user_id)
-        return u.name if u else ""

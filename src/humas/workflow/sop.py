@@ -281,10 +281,6 @@ class SOP(_Model):
         """The position of the step within its own list (``steps`` or ``response_steps``)."""
         return self._chain_of(step_id).index(self.step(step_id))
 
-    def is_response_step(self, step_id: str) -> bool:
-        """Whether the step belongs to the comment-response path."""
-        return any(s.id == step_id for s in self.response_steps)
-
     def active_steps(self, flags: Iterable[str] = (), *, response: bool = False) -> list[Step]:
         """The steps that run for content carrying ``flags`` (a step with ``when`` needs that flag), in order.
 
