@@ -28,13 +28,15 @@ run: install
 	$(HUMAS) init
 	$(HUMAS) run
 
-## make test: install the dev dependencies and run the whole suite
+## make test: install the dev dependencies, check the layer contracts (pyproject.toml) and run the whole suite
 test: install-dev
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: install-dev
 	$(PY) bench/run_all.py

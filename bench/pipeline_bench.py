@@ -5,9 +5,10 @@
 
 For each database: a fresh humas database (PostgreSQL: a schema of its own, dropped afterwards) and sandbox file,
 sandbox accounts without simulated latency, ``--posts`` posts with ``--comments`` public comments in all (texts
-from the sandbox's sample comments), then one :meth:`Monitor.run_once` with the shipped default classifier,
-already loaded (its load time is reported apart). Reported: the first run (everything new), a second run that
-re-reads every comment and stores none (dedup only), classification alone, and the cases opened.
+from the sandbox's sample comments), then one comment cycle (:meth:`humas.cycle.CommentCycle.run_once`: poll and
+store, classify, escalate) with the shipped default classifier, already loaded (its load time is reported apart).
+Reported: the first run (everything new), a second run that re-reads every comment and stores none (dedup only),
+classification alone, and the cases opened.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from humas.app import App  # noqa: E402
 from humas.config import parse_settings  # noqa: E402
-from humas.escalation.classify import classifier_for  # noqa: E402
-from humas.monitor import Monitor  # noqa: E402
 from humas.publisher.base import DictCheckpoint, PostDraft, PublishRequest  # noqa: E402
 from humas.publisher.sandbox import SandboxPlatform, load_sample_comments  # noqa: E402
 from humas.store import migrate  # noqa: E402
@@ -91,10 +90,10 @@ def bench(kind: str, url: str, posts: int, comments: int) -> dict[str, Any]:
         try:
             seed(app, posts, comments, random.Random(1))
             start = time.perf_counter()
-            classifier = classifier_for(app)
+            classifier = app.classifier
             classifier.classify(["pemanasan"])
             load_s = time.perf_counter() - start
-            monitor = Monitor(app, "bench", notify_case=lambda oc: None, max_pages=20)
+            monitor = app.comment_cycle("bench", notify_case=lambda oc: None, max_pages=20)
             start = time.perf_counter()
             first = monitor.run_once()
             first_s = time.perf_counter() - start

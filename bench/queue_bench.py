@@ -29,7 +29,6 @@ from humas.app import App
 from humas.config import parse_settings
 from humas.publisher.base import Checkpoint, PublishRequest, PublishResult
 from humas.publisher.sandbox import SandboxPlatform
-from humas.queue.dispatcher import Dispatcher
 from humas.store import migrate
 from humas.store.models import Content, PublicationJob, User
 
@@ -68,7 +67,7 @@ def worker(data: dict[str, Any], owner: str) -> tuple[int, float, float]:
     for name, t in timed.items():
         app.adapters.override(name, t)  # type: ignore[arg-type]
     start = time.perf_counter()
-    d = Dispatcher(app, owner)
+    d = app.dispatcher(owner)
     done = 0
     idle = 0
     while idle < 3:

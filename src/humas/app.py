@@ -1,84 +1,174 @@
-"""The object graph built once from :class:`~humas.config.Settings` and passed down (no module-level state)."""
+"""The composition root: the object graph of one humas installation, built once from its settings.
+
+The entry points (the CLI, the web app, the daemon) and tests build an :class:`App` and ask it for stages; nothing
+below them imports this module. Each stage receives only what it needs: the shared :class:`~humas.env.Env`, and
+one by one the adapter lookup, the notifier, the classifier. Here, and only here, the per-kind job completions are
+registered and the comment stages are chained.
+"""
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from humas import users
+from humas.accounts.drafts import PlatformCheck
+from humas.accounts.registry import AdapterRegistry, BuildContext
+from humas.accounts.state import AccountStates
 from humas.authz import Actor
+from humas.classify.stage import Classification
+from humas.clock import Clock, utcnow
 from humas.config import Settings
-from humas.errors import InvalidTransition, NotFound
+from humas.cycle import CommentCycle, PipelineReport, SandboxPublic
+from humas.env import Env
+from humas.errors import InvalidTransition
+from humas.escalation.cases import Cases
+from humas.escalation.notices import case_opened
+from humas.escalation.replies import ReplyCompletion
+from humas.escalation.triage import Escalator, OpenedCase
+from humas.monitor.poller import Monitor
+from humas.notify import RoleNotifier
+from humas.publisher.base import AdapterFor
+from humas.queue.completion import Completions, PostCompletion
+from humas.queue.dispatcher import Dispatcher, Notify
+from humas.reports.recap import daily_recap
+from humas.reports.reminders import remind_overdue
+from humas.sentiment.base import Classifier
+from humas.sop.calendar import WorkingCalendar
+from humas.sop.registry import SopRegistry
 from humas.store.engine import Database
 from humas.store.media import MediaStore
-from humas.store.models import User
-from humas.workflow.clock import WorkingCalendar, resolve_timezone
-from humas.workflow.registry import SopRegistry, load_sops
-
-if TYPE_CHECKING:
-    from humas.notify.notifier import Notifier
-    from humas.publisher.registry import AdapterRegistry
+from humas.store.secrets import DbSecretStore
+from humas.workflow.engine import Workflow
 
 log = logging.getLogger("humas")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class App:
-    """Settings, database, SOPs, calendar, media store and platform adapters of one humas installation."""
+    """Settings, clock and everything built from them; parts are built on first use (no I/O at construction)."""
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, settings: Settings, clock: Clock = utcnow) -> None:
         self.settings = settings
         self.clock = clock
 
+    # --- shared parts -----------------------------------------------------------------------------------------
+
     @cached_property
+    def env(self) -> Env:
+        return Env.build(self.settings, self.clock)
+
+    @property
     def db(self) -> Database:
-        return Database(self.settings.db_url)
+        return self.env.db
 
-    @cached_property
+    @property
     def sops(self) -> SopRegistry:
-        return load_sops(self.settings)
+        return self.env.sops
 
-    @cached_property
-    def tz(self) -> ZoneInfo:
-        return resolve_timezone(self.settings.time.timezone)
-
-    @cached_property
+    @property
     def calendar(self) -> WorkingCalendar:
-        t = self.settings.time
-        return WorkingCalendar(
-            tz=self.tz,
-            working_time=t.working_time,
-            work_days=frozenset(t.work_days),
-            day_start=t.day_start,
-            day_end=t.day_end,
-            holidays=t.public_holidays,
-            extra_holidays=frozenset(t.extra_holidays),
-        )
+        return self.env.calendar
 
-    @cached_property
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.env.tz
+
+    @property
     def media(self) -> MediaStore:
-        return MediaStore(self.settings.media_dir)
+        return self.env.media
+
+    def local(self, dt: datetime) -> datetime:
+        return self.env.local(dt)
 
     @cached_property
     def adapters(self) -> AdapterRegistry:
-        from humas.publisher.registry import AdapterRegistry
-
-        return AdapterRegistry(self)
+        return AdapterRegistry(BuildContext(self.settings, DbSecretStore(self.db), self.clock))
 
     @cached_property
-    def notifier(self) -> Notifier:
-        from humas.notify.notifier import Notifier
+    def notifier(self) -> RoleNotifier:
+        return RoleNotifier(self.settings.notify)
 
-        return Notifier(self)
+    @cached_property
+    def account_states(self) -> AccountStates:
+        return AccountStates(self.settings, self.tz)
+
+    @cached_property
+    def platform_check(self) -> PlatformCheck:
+        return PlatformCheck(self.settings, self.media, self.adapters.get)
+
+    @cached_property
+    def classifier(self) -> Classifier:
+        """The configured comment classifier, built on first use (loading a model takes a moment)."""
+        from humas.sentiment.factory import build_classifier
+
+        s = self.settings.sentiment
+        return build_classifier(s.backend, s.model, s.threshold, s.abusive_words_file, s.batch_size)
+
+    # --- stages -----------------------------------------------------------------------------------------------
+
+    def workflow(self, session: Session) -> Workflow:
+        """Content through its SOP in ``session``: roles notified, platform limits checked at submit."""
+        return Workflow(self.env, session, notifier=self.notifier, platform_check=self.platform_check)
+
+    def cases(self, session: Session, adapter_for: AdapterFor | None = None) -> Cases:
+        return Cases(self.env, session, adapter_for or self.adapters.get)
+
+    def completions(self) -> Completions:
+        """What a job's end means, by job kind: a post for content, a reply for a case."""
+        return {"post": PostCompletion(self.env, self.account_states, self.notifier),
+                "reply": ReplyCompletion(self.env, self.notifier)}
+
+    def dispatcher(self, owner: str, *, notify: Notify | None = None, stopping: Callable[[], bool] = lambda: False,
+                   rng: random.Random | None = None) -> Dispatcher:
+        return Dispatcher(self.env, owner, adapter_for=self.adapters.get, states=self.account_states,
+                          completions=self.completions(), notify=notify, stopping=stopping, rng=rng)
+
+    def monitor(self, owner: str, adapter_for: AdapterFor | None = None, **kw: Any) -> Monitor:
+        return Monitor(self.env, owner, adapter_for=adapter_for or self.adapters.get, **kw)
+
+    def classification(self, classifier: Classifier | None = None) -> Classification:
+        s = self.settings.sentiment
+        # comments per transaction: large for the linear model, the configured batch for transformers
+        batch = max(s.batch_size, 256) if s.backend == "default" else s.batch_size
+        return Classification(self.env, (lambda: classifier) if classifier is not None else lambda: self.classifier,
+                              batch)
+
+    def notify_case(self, oc: OpenedCase) -> bool:
+        return case_opened(self.notifier, self.sops, oc, auto_hide=self.settings.sentiment.auto_hide_abusive)
+
+    def escalator(self, adapter_for: AdapterFor | None = None,
+                  notify_case: Callable[[OpenedCase], object] | None = None) -> Escalator:
+        return Escalator(self.env, adapter_for=adapter_for or self.adapters.get,
+                         notify_case=notify_case or self.notify_case)
+
+    def comment_cycle(self, owner: str | None, *, adapter_for: AdapterFor | None = None,
+                      classifier: Classifier | None = None, notify_case: Callable[[OpenedCase], object] | None = None,
+                      rng: random.Random | None = None, **monitor_kw: Any) -> CommentCycle:
+        """Sandbox public -> monitor -> classification -> escalation; ``owner`` None: no polling (webhooks)."""
+        simulate = SandboxPublic(self.settings, self.clock, rng) if owner and SandboxPublic.wanted(self.settings) \
+            else None
+        return CommentCycle(self.monitor(owner, adapter_for, **monitor_kw) if owner else None,
+                            self.classification(classifier), self.escalator(adapter_for, notify_case),
+                            simulate=simulate, clock=self.clock)
+
+    def process_comments(self) -> PipelineReport:
+        """Classify and escalate what is stored (after a webhook delivery)."""
+        return self.comment_cycle(None).process()
+
+    def remind_overdue(self, now: datetime | None = None) -> int:
+        return remind_overdue(self.env, self.notifier, now)
+
+    def daily_recap(self, now: datetime | None = None, *, send: bool = True) -> str:
+        return daily_recap(self.env, self.notifier, now, send=send)
+
+    # --- for the entry points ---------------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
         """Refuse to work on a database whose schema is behind the code (``humas db upgrade`` fixes it)."""
@@ -90,12 +180,4 @@ class App:
             raise InvalidTransition(f"the database is {where}; run 'humas init' (or 'humas db upgrade') first")
 
     def actor(self, session: Session, name: str | None) -> Actor:
-        if not name:
-            raise NotFound("no acting user: pass --as NAME or set HUMAS_USER")
-        user = session.execute(select(User).where(User.name == name)).scalar_one_or_none()
-        if user is None or not user.active:
-            raise NotFound(f"unknown user '{name}' (add it with: humas user add {name} --role ROLE)")
-        return Actor(id=user.id, name=user.name, roles=frozenset(user.role_ids))
-
-    def local(self, dt: datetime) -> datetime:
-        return dt.astimezone(self.tz)
+        return users.find_actor(session, name)

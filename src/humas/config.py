@@ -25,8 +25,10 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
-from humas.errors import ConfigError
-from humas.publisher.base import Platform
+from humas.errors import ConfigError, NotFound
+from humas.platforms import Platform
+from humas.sop.calendar import resolve_timezone
+from humas.sop.registry import load_sops
 
 ENV_CONFIG = "HUMAS_CONFIG"
 ENV_DATABASE_URL = "HUMAS_DATABASE_URL"
@@ -98,8 +100,6 @@ class TimeSettings(_Model):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
-        from humas.workflow.clock import resolve_timezone
-
         resolve_timezone(v)
         return v
 
@@ -260,8 +260,6 @@ class Settings(_Model):
         return self.data_dir / "sandbox.sqlite3"
 
     def account(self, name: str) -> AccountConfig:
-        from humas.errors import NotFound
-
         for a in self.accounts:
             if a.name == name:
                 return a
@@ -337,7 +335,6 @@ def load_settings(path: Path | str | None = None, environ: Mapping[str, str] | N
     if env.get(ENV_DATABASE_URL):
         data["database_url"] = env[ENV_DATABASE_URL]
     settings = parse_settings(data, source)
-    from humas.workflow.registry import load_sops
-
-    load_sops(settings, source)  # custom SOPs are config too: fail now, before anything starts
+    # custom SOPs are config too: fail now, before anything starts
+    load_sops(settings.sop_files, settings.sops, settings.default_sop, source)
     return settings

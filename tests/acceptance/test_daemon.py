@@ -19,7 +19,6 @@ from humas.config import load_settings
 from humas.publisher.sandbox import SandboxPlatform
 from humas.queue import service
 from humas.store.models import User, UserRole
-from humas.workflow.engine import Workflow
 from tests.acceptance.cli import Humas
 from tests.conftest import PG_URL, _pg_schema_url
 
@@ -49,14 +48,14 @@ def prepare(h: Humas, cfg: Path, n: int, accounts: int = 1) -> App:
         s.add(u)
     with app.db.session() as s:
         actor = app.actor(s, "ana")
-        wf = Workflow(app, s, platform_check=app.adapters.check_content)
+        wf = app.workflow(s)
         for i in range(n):
             c = wf.create(actor, sop_id="mojokerto-acc", title=f"Kabar {i}", text=f"Kabar nomor {i}",
                           accounts=[f"sbx{i % accounts}"])
             wf.submit(actor, c.id)
             while c.status == "in_review":
                 wf.approve(actor, c.id)
-            service.schedule(app, s, actor, c.id, app.clock())
+            service.schedule(app.env, s, actor, c.id, app.clock(), platform_check=app.platform_check)
     return app
 
 

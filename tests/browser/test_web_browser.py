@@ -102,7 +102,7 @@ def _set_passwords(h: Humas) -> None:
     from humas.app import App
     from humas.config import load_settings
     from humas.store.models import User
-    from humas.web.auth import set_password
+    from humas.users import set_password
 
     app = App(load_settings(h.config, environ={}))
     try:

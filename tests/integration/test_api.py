@@ -273,7 +273,7 @@ def test_every_documented_endpoint(env: WebEnv) -> None:
                     assert set(r.json()) == {"error"}, f"{method} {url}: {r.text[:200]}"
     assert seen > 300
     with env.app.db.session() as s:  # generated inputs never broke the register
-        from humas.workflow import audit
+        from humas.store import audit
 
         assert audit.verify(s).ok
         assert s.execute(select(User).join(UserRole).where(UserRole.role == "admin")).first() is not None

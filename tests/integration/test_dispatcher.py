@@ -11,10 +11,8 @@ from humas.app import App
 from humas.errors import InvalidInput, InvalidTransition, NotFound, RequirementsNotMet
 from humas.publisher.base import Platform
 from humas.queue import service
-from humas.queue.dispatcher import Dispatcher
 from humas.store.models import AccountState, Content, JobState, Post, PublicationJob
 from humas.testing import FakeClock, FakePlatform
-from humas.workflow.engine import Workflow
 from tests.conftest import add_user
 
 ALL_ROLES = ["tim_konten_kreatif", "tim_reviu", "tim_editor", "redaktur", "pimpinan_redaktur", "penanggung_jawab",
@@ -30,7 +28,7 @@ def pub(app: App) -> App:
 
 def approved(app: App, accounts: list[str], caption: str = "Info layanan publik") -> int:
     with app.db.session() as s:
-        wf = Workflow(app, s, platform_check=app.adapters.check_content)
+        wf = app.workflow(s)
         actor = app.actor(s, "ana")
         c = wf.create(actor, sop_id="mojokerto-acc", title="Info", text="Narasi", caption=caption, accounts=accounts)
         wf.submit(actor, c.id)
@@ -42,8 +40,8 @@ def approved(app: App, accounts: list[str], caption: str = "Info layanan publik"
 
 def schedule(app: App, cid: int, at: str = "now", accounts: list[str] | None = None) -> list[int]:
     with app.db.session() as s:
-        return [j.id for j in service.schedule(app, s, app.actor(s, "ana"), cid, service.parse_when(app, at),
-                                               accounts)]
+        return [j.id for j in service.schedule(app.env, s, app.actor(s, "ana"), cid, service.parse_when(app.env, at),
+                                               accounts, platform_check=app.platform_check)]
 
 
 def fake(app: App, name: str = "sandbox-x", platform: Platform = Platform.X) -> FakePlatform:
@@ -71,8 +69,8 @@ def test_publishes_once_and_records_the_post(pub: App) -> None:
     cid = approved(pub, ["sandbox-x"])
     [jid] = schedule(pub, cid)
     assert content_status(pub, cid) == "scheduled"
-    Dispatcher(pub, "w1").run_due()
-    Dispatcher(pub, "w2").run_due()
+    pub.dispatcher("w1").run_due()
+    pub.dispatcher("w2").run_due()
     j = job(pub, jid)
     assert j.state == JobState.PUBLISHED and j.remote_id and len(f.published) == 1
     assert content_status(pub, cid) == "published"
@@ -86,10 +84,10 @@ def test_crash_after_send_is_resolved_by_asking_the_platform(pub: App) -> None:
     cid = approved(pub, ["sandbox-x"])
     [jid] = schedule(pub, cid)
     f.fail_next("crash_after_send")
-    Dispatcher(pub, "w1").tick()
+    pub.dispatcher("w1").tick()
     assert job(pub, jid).state == JobState.IN_DOUBT and len(f.published) == 1
     pub.clock.advance(minutes=1)  # type: ignore[attr-defined]
-    Dispatcher(pub, "w2").run_due()
+    pub.dispatcher("w2").run_due()
     j = job(pub, jid)
     assert j.state == JobState.PUBLISHED and len(f.published) == 1  # found, never posted again
     assert [c[0] for c in f.calls].count("publish") == 1 and "find_published" in [c[0] for c in f.calls]
@@ -100,10 +98,10 @@ def test_unknown_outcome_not_found_is_posted_again_once(pub: App) -> None:
     cid = approved(pub, ["sandbox-x"])
     [jid] = schedule(pub, cid)
     f.fail_next("outcome_unknown")
-    Dispatcher(pub, "w1").tick()
+    pub.dispatcher("w1").tick()
     assert job(pub, jid).state == JobState.IN_DOUBT and f.published == []
     pub.clock.advance(minutes=1)  # type: ignore[attr-defined]
-    Dispatcher(pub, "w1").run_due()
+    pub.dispatcher("w1").run_due()
     assert job(pub, jid).state == JobState.PUBLISHED and len(f.published) == 1
 
 
@@ -114,9 +112,9 @@ def test_hold_policy_waits_for_a_person(make_app, db_url: str) -> None:  # type:
     cid = approved(app, ["sandbox-x"])
     [jid] = schedule(app, cid)
     f.fail_next("outcome_unknown")
-    Dispatcher(app, "w").tick()
+    app.dispatcher("w").tick()
     app.clock.advance(minutes=1)
-    Dispatcher(app, "w").run_due()
+    app.dispatcher("w").run_due()
     assert job(app, jid).state == JobState.IN_DOUBT and "confirm" in job(app, jid).last_error
     assert f.published == []
 
@@ -127,13 +125,13 @@ def test_rate_limit_waits_until_the_reset(pub: App, clock: FakeClock) -> None:
     [jid] = schedule(pub, cid)
     reset = clock() + timedelta(minutes=15)
     f.fail_next("rate_limited", reset_at=reset)
-    Dispatcher(pub, "w").run_due()
+    pub.dispatcher("w").run_due()
     j = job(pub, jid)
     assert j.state == JobState.RETRY_WAIT and j.run_at == reset
     clock.advance(minutes=10)
-    assert Dispatcher(pub, "w").run_due().claimed == 0
+    assert pub.dispatcher("w").run_due().claimed == 0
     clock.advance(minutes=6)
-    Dispatcher(pub, "w").run_due()
+    pub.dispatcher("w").run_due()
     assert job(pub, jid).state == JobState.PUBLISHED
 
 
@@ -146,7 +144,7 @@ def test_transient_errors_back_off_then_fail_visibly(make_app, db_url: str) -> N
     f.fail_next("server_error", "server_error", "server_error")
     waits = []
     for _ in range(3):
-        Dispatcher(app, "w").run_due()
+        app.dispatcher("w").run_due()
         j = job(app, jid)
         if j.state == JobState.RETRY_WAIT:
             waits.append((j.run_at - app.clock()).total_seconds())
@@ -155,8 +153,8 @@ def test_transient_errors_back_off_then_fail_visibly(make_app, db_url: str) -> N
     assert j.state == JobState.FAILED and "gave up after 3 attempts" in j.last_error
     assert len(waits) == 2 and all(0 < w <= 60 for w in waits)
     with app.db.session() as s:
-        service.retry(app, s, app.actor(s, "ana"), jid)
-    Dispatcher(app, "w").run_due()
+        service.retry(app.env, s, app.actor(s, "ana"), jid)
+    app.dispatcher("w").run_due()
     assert job(app, jid).state == JobState.PUBLISHED and len(f.published) == 1
 
 
@@ -166,18 +164,16 @@ def test_auth_expired_pauses_only_that_account(pub: App) -> None:
     cid = approved(pub, ["sandbox-x", "sandbox-facebook"])
     jx, jf = schedule(pub, cid)
     fx.fail_next("auth_expired")
-    Dispatcher(pub, "w").run_due()
+    pub.dispatcher("w").run_due()
     assert job(pub, jf).state == JobState.PUBLISHED and len(ff.published) == 1
     assert job(pub, jx).state == JobState.RETRY_WAIT and "paused" in job(pub, jx).last_error
     with pub.db.session() as s:
         assert s.get(AccountState, "sandbox-x").status == "paused"  # type: ignore[union-attr]
     pub.clock.advance(hours=1)  # type: ignore[attr-defined]
-    assert Dispatcher(pub, "w").run_due().claimed == 0  # a paused account's jobs wait
+    assert pub.dispatcher("w").run_due().claimed == 0  # a paused account's jobs wait
     with pub.db.session() as s:
-        from humas.queue import accounts
-
-        accounts.resume(s, pub, "sandbox-x")
-    Dispatcher(pub, "w").run_due()
+        pub.account_states.resume(s, "sandbox-x")
+    pub.dispatcher("w").run_due()
     assert job(pub, jx).state == JobState.PUBLISHED and len(fx.published) == 1
     assert content_status(pub, cid) == "published"
 
@@ -187,13 +183,13 @@ def test_content_rejected_goes_back_to_the_editor(pub: App) -> None:
     cid = approved(pub, ["sandbox-x"])
     [jid] = schedule(pub, cid)
     f.fail_next("content_rejected")
-    Dispatcher(pub, "w").run_due()
+    pub.dispatcher("w").run_due()
     assert job(pub, jid).state == JobState.FAILED
     with pub.db.session() as s:
         c = s.get(Content, cid)
         # the last step that owns editing (Tim Editor), whose approvals after it must be given again
         assert c is not None and c.step_id == "editing" and c.status == "in_review"
-        hist = Workflow(pub, s).history(c)
+        hist = pub.workflow(s).history(c)
     assert hist[-1]["action"] == "content.returned" and "rejected" in hist[-1]["note"]
 
 
@@ -212,13 +208,13 @@ def test_pacing_gap_and_daily_cap(make_app, db_url: str) -> None:  # type: ignor
     f = fake(app)
     ids = [approved(app, ["sandbox-x"], caption=f"Kabar {i}") for i in range(3)]
     jobs_ = [schedule(app, c)[0] for c in ids]
-    Dispatcher(app, "w").run_due()
+    app.dispatcher("w").run_due()
     assert [job(app, j).state for j in jobs_].count(JobState.PUBLISHED) == 1
     app.clock.advance(seconds=601)
-    Dispatcher(app, "w").run_due()
+    app.dispatcher("w").run_due()
     assert [job(app, j).state for j in jobs_].count(JobState.PUBLISHED) == 2
     app.clock.advance(seconds=601)
-    Dispatcher(app, "w").run_due()
+    app.dispatcher("w").run_due()
     assert [job(app, j).state for j in jobs_].count(JobState.PUBLISHED) == 2  # the daily cap
     assert len(f.published) == 2
 
@@ -235,14 +231,14 @@ def test_schedule_refuses_bad_input_and_queues_nothing(pub: App) -> None:
     with pytest.raises(InvalidInput, match="invalid time"):
         schedule(pub, cid, at="besok pagi")
     with pub.db.session() as s:
-        wf = Workflow(pub, s)
+        wf = pub.workflow(s)
         other = wf.create(pub.actor(s, "ana"), sop_id="mojokerto-acc", title="Draf", text="N").id
     with pytest.raises(InvalidTransition, match="only approved"):
         schedule(pub, other)
     from humas.errors import PermissionDenied
 
     with pytest.raises(PermissionDenied), pub.db.session() as s:
-        service.schedule(pub, s, pub.actor(s, "tamu"), cid, pub.clock())
+        service.schedule(pub.env, s, pub.actor(s, "tamu"), cid, pub.clock(), platform_check=pub.platform_check)
     with pub.db.session() as s:
         assert s.execute(select(PublicationJob)).first() is None
     assert content_status(pub, cid) == "approved"
@@ -253,11 +249,11 @@ def test_cancel_then_schedule_again(pub: App) -> None:
     cid = approved(pub, ["sandbox-x"])
     [jid] = schedule(pub, cid, at="2030-01-01 09:00")
     with pub.db.session() as s:
-        service.cancel(pub, s, pub.actor(s, "ana"), jid)
+        service.cancel(pub.env, s, pub.actor(s, "ana"), jid)
     assert content_status(pub, cid) == "approved"
     [again] = schedule(pub, cid)
     assert again == jid
-    Dispatcher(pub, "w").run_due()
+    pub.dispatcher("w").run_due()
     assert job(pub, jid).state == JobState.PUBLISHED and len(f.published) == 1
 
 
@@ -274,9 +270,9 @@ def test_an_unexpected_error_during_the_call_is_in_doubt_not_retried(pub: App) -
     pub.adapters.override("sandbox-x", f)
     cid = approved(pub, ["sandbox-x"])
     [jid] = schedule(pub, cid)
-    Dispatcher(pub, "w").tick()
+    pub.dispatcher("w").tick()
     j = job(pub, jid)
     assert j.state == JobState.IN_DOUBT and "KeyError" in j.last_error
     pub.clock.advance(minutes=1)  # type: ignore[attr-defined]
-    Dispatcher(pub, "w").run_due()
+    pub.dispatcher("w").run_due()
     assert job(pub, jid).state == JobState.PUBLISHED and len(f.published) == 1

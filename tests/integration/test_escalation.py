@@ -16,16 +16,16 @@ import pytest
 from sqlalchemy import func, select
 
 from humas.app import App
+from humas.cli.sentiment import load_feedback
+from humas.cycle import CommentCycle
 from humas.errors import ContentRejected, InvalidInput, InvalidTransition, PermissionDenied
-from humas.escalation import hooks
-from humas.escalation.cases import Cases
 from humas.escalation.fakes import KeywordClassifier
-from humas.escalation.feedback import load_feedback
-from humas.monitor import Monitor
-from humas.notify import Notifier
+from humas.escalation.replies import ReplyCompletion
 from humas.publisher.base import CommentRef, DictCheckpoint, Platform, PostDraft, PublishRequest
 from humas.publisher.sandbox import SandboxPlatform
 from humas.queue.jobs import enqueue_reply
+from humas.sop.timing import overdue
+from humas.store import audit
 from humas.store.models import (
     AuditEntry,
     Case,
@@ -36,8 +36,6 @@ from humas.store.models import (
     StepPeriod,
 )
 from humas.testing import FakeClock, FakePlatform
-from humas.workflow import audit
-from humas.workflow.sla import overdue
 from tests.conftest import MOJOKERTO_TEAM, add_user
 
 SENT: list[dict[str, str]] = []
@@ -88,14 +86,14 @@ def publish(app: App, text: str = "Pengumuman jadwal pelayanan", account: str = 
         return res.remote_id, post.id
 
 
-def monitor(app: App, **kw: Any) -> Monitor:
+def monitor(app: App, **kw: Any) -> CommentCycle:
     kw.setdefault("classifier", KeywordClassifier())
-    return Monitor(app, "test", **kw)
+    return app.comment_cycle("test", **kw)
 
 
 def act(app: App, user: str, verb: str, *args: Any) -> Case:
     with app.db.session() as s:
-        return getattr(Cases(app, s), verb)(app.actor(s, user), *args)  # type: ignore[no-any-return]
+        return getattr(app.cases(s), verb)(app.actor(s, user), *args)  # type: ignore[no-any-return]
 
 
 def case_of(app: App, case_id: int) -> Case:
@@ -165,11 +163,11 @@ def test_negative_comment_to_posted_reply_on_the_sandbox(sapp: App, clock: FakeC
         act(app, "redaktur", "approve", case_id)
     assert len(reply_jobs(app)) == 1
 
-    # the dispatcher posts it and calls the hook in its transaction
+    # the dispatcher posts it and completes the reply job in its transaction
     with app.db.session() as s:
         job_row = s.get(PublicationJob, job.id)
         assert job_row is not None
-        hooks.reply_posted(app, s, job_row, "reply-remote-1", "https://sandbox.humas.local/r/1")
+        ReplyCompletion(app.env, app.notifier).posted(s, job_row, "reply-remote-1", "https://sandbox.humas.local/r/1")
     case = case_of(app, case_id)
     assert case.status == "reply_posted" and case.closed_at == clock()
     assert open_periods(app, case_id) == []
@@ -185,13 +183,11 @@ def test_negative_comment_to_posted_reply_on_the_sandbox(sapp: App, clock: FakeC
 
 
 def test_the_dispatcher_posts_the_approved_reply_exactly_once(sapp: App) -> None:
-    from humas.queue.dispatcher import Dispatcher
-
     case_id, remote_id = negative_case(sapp)
     act(sapp, "sosmed", "draft", case_id, "Terima kasih atas masukannya, akan kami tindak lanjuti.")
     act(sapp, "redaktur", "approve", case_id)
-    Dispatcher(sapp, "d1").run_due()
-    Dispatcher(sapp, "d2").run_due()
+    sapp.dispatcher("d1").run_due()
+    sapp.dispatcher("d2").run_due()
     assert case_of(sapp, case_id).status == "reply_posted"
     replies = [c for c in SandboxPlatform(sapp.settings.sandbox_db).comments(remote_id) if c.is_own]
     assert [r.text for r in replies] == ["Terima kasih atas masukannya, akan kami tindak lanjuti."]
@@ -295,7 +291,7 @@ def test_direct_answers_to_comments_that_were_not_escalated(sapp: App) -> None:
 
 
 def test_without_direct_reply_every_answer_needs_approval(make_app: Callable[..., App], db_url: str) -> None:
-    raw = resources.files("humas.workflow").joinpath("presets/mojokerto-acc.toml").read_text(encoding="utf-8")
+    raw = resources.files("humas.sop").joinpath("presets/mojokerto-acc.toml").read_text(encoding="utf-8")
     strict = {**tomllib.loads(raw), "id": "strict-acc", "direct_reply": False}
     app = make_app(db_url, monitor={"sandbox_simulation": False}, sops=[strict], default_sop="strict-acc")
     for name, roles in MOJOKERTO_TEAM.items():
@@ -351,7 +347,7 @@ def test_platforms_that_cannot_hide_give_a_clear_error(make_app: Callable[..., A
     case = case_of(app, case_id)
     assert case.status == "open" and "tidak mendukung" in case.note
     with app.db.session() as s, pytest.raises(InvalidTransition, match="cannot hide"):
-        Cases(app, s, adapter_for={"pemkot-x": fake}.__getitem__).hide(app.actor(s, "redaktur"), case_id)
+        app.cases(s, adapter_for={"pemkot-x": fake}.__getitem__).hide(app.actor(s, "redaktur"), case_id)
     assert case_of(app, case_id).status == "open"
 
 
@@ -372,11 +368,10 @@ def test_late_cases_are_overdue_and_their_role_is_told_once(sapp: App, clock: Fa
     SENT.clear()
     clock.advance(minutes=16)  # step 12: 15 minutes
     with sapp.db.session() as s:
-        late = [(o.period.subject_id, o.period.step_id, o.must_act) for o in overdue(sapp, s)
-                if o.period.subject_type == "case"]
+        late = [(o.period.subject_id, o.period.step_id, o.must_act)
+                for o in overdue(s, sapp.sops, sapp.calendar, clock()) if o.period.subject_type == "case"]
     assert late == [(case_id, "respon_publik", ["sosmed"])]
-    n = Notifier(sapp)
-    assert n.overdue() == 1 and n.overdue() == 0
+    assert sapp.remind_overdue() == 1 and sapp.remind_overdue() == 0
     assert [m["to"] for m in SENT] == ["sosmed"] and f"kasus #{case_id}" in SENT[0]["body"]
 
 
@@ -389,7 +384,7 @@ def test_a_failed_reply_keeps_the_case_approved_and_tells_people(sapp: App) -> N
     with sapp.db.session() as s:
         row = s.get(PublicationJob, job.id)
         assert row is not None
-        hooks.reply_failed(sapp, s, row, "platform rejected the content (comment_hidden)")
+        ReplyCompletion(sapp.env, sapp.notifier).refused(s, row, "platform rejected the content (comment_hidden)")
     case = case_of(sapp, case_id)
     assert case.status == "approved" and "comment_hidden" in case.note
     assert [p[0] for p in open_periods(sapp, case_id)] == ["posting_jawaban"]
@@ -401,14 +396,13 @@ def test_daily_recap_counts_responses_and_answers(sapp: App) -> None:
     case_id, _ = negative_case(sapp)
     act(sapp, "sosmed", "draft", case_id, "Mohon maaf.")
     SENT.clear()
-    text = Notifier(sapp).daily_recap()
+    text = sapp.daily_recap()
     assert "Komentar masuk: 1 (negatif 1)" in text and "Kasus baru: 1 (negatif 1)" in text
     assert "menunggu persetujuan 1" in text
     assert sorted(m["to"] for m in SENT) == ["admin", "redaktur", "sosmed"]
 
 
 def test_the_configured_classifier_is_built_once_per_app_and_escalates(sapp: App) -> None:
-    from humas.escalation.classify import classifier_for
     from humas.sentiment.model import shipped_model_dir
 
     if not (shipped_model_dir() / "meta.json").is_file():
@@ -417,6 +411,6 @@ def test_the_configured_classifier_is_built_once_per_app_and_escalates(sapp: App
     sandbox = SandboxPlatform(sapp.settings.sandbox_db)
     sandbox.add_comment(remote_id, "Pelayanan di kantor kecamatan buruk sekali, antre tiga jam tidak dilayani, kecewa!")
     sandbox.add_comment(remote_id, "Terima kasih banyak, pelayanannya cepat dan ramah.")
-    report = Monitor(sapp, "real").run_once()
+    report = sapp.comment_cycle("real").run_once()
     assert report.pipeline.by_label.get("negative") == 1 and len(report.cases) == 1
-    assert classifier_for(sapp) is classifier_for(sapp)
+    assert sapp.classifier is sapp.classifier

@@ -16,7 +16,6 @@ from humas.cli.common import CliState
 from humas.cli.monitor import cases_app, comments_app, monitor_app
 from humas.errors import PermissionDenied
 from humas.escalation.fakes import KeywordClassifier
-from humas.monitor import Monitor
 from humas.publisher.base import DictCheckpoint, PostDraft, PublishRequest
 from humas.publisher.sandbox import SandboxPlatform
 from humas.store.models import Post, PublicationJob
@@ -71,7 +70,7 @@ def seed(app: App) -> str:
     sandbox = SandboxPlatform(app.settings.sandbox_db)
     sandbox.add_comment(res.remote_id, HOSTILE, author="warga[red]")
     sandbox.add_comment(res.remote_id, "Terima kasih, mantap")
-    Monitor(app, "t", classifier=KeywordClassifier(), notify_case=lambda oc: None).run_once()
+    app.comment_cycle("t", classifier=KeywordClassifier(), notify_case=lambda oc: None).run_once()
     return res.remote_id
 
 

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import func, select
 
 from humas.app import App
+from humas.cycle import CommentCycle
 from humas.errors import AuthExpired, RateLimited
 from humas.escalation.fakes import KeywordClassifier
-from humas.monitor import Monitor, leases
+from humas.monitor import leases
 from humas.publisher.base import CommentPage, DictCheckpoint, Platform, PlatformPostRef, PostDraft, PublishRequest
 from humas.publisher.sandbox import SandboxPlatform
 from humas.store.models import Case, Comment, PollLease, Post, PublicationJob
@@ -54,10 +55,10 @@ def xapp(make_app: Callable[..., App], db_url: str) -> App:
     return make_app(db_url, accounts=[X, FB])
 
 
-def monitor(app: App, fakes: dict[str, FakePlatform], owner: str = "m1", **kw: Any) -> Monitor:
+def monitor(app: App, fakes: dict[str, FakePlatform], owner: str = "m1", **kw: Any) -> CommentCycle:
     kw.setdefault("classifier", KeywordClassifier())
     kw.setdefault("notify_case", lambda oc: None)
-    return Monitor(app, owner, adapter_for=fakes.__getitem__, **kw)
+    return app.comment_cycle(owner, adapter_for=fakes.__getitem__, **kw)
 
 
 def test_pages_are_followed_and_each_comment_stored_once(xapp: App, clock: FakeClock) -> None:
@@ -158,7 +159,7 @@ def test_daily_budget_stops_the_account_until_the_next_day(make_app: Callable[..
 
 
 def test_sandbox_accounts_spend_the_budget_of_the_platform_they_imitate(app: App) -> None:
-    m = Monitor(app, "m1", classifier=KeywordClassifier())
+    m = app.monitor("m1")
     assert m.budget_key("sandbox-youtube") == "youtube" and m.budget_key("sandbox-x") == "x"
 
 
@@ -228,7 +229,7 @@ def test_two_monitors_never_poll_one_account_at_once(xapp: App, clock: FakeClock
     reports: list[Any] = []
     errors: list[BaseException] = []
 
-    def run(m: Monitor) -> None:
+    def run(m: CommentCycle) -> None:
         try:
             barrier.wait()
             reports.append(m.run_once())
@@ -272,7 +273,7 @@ def test_sandbox_posts_receive_simulated_comments_over_time(make_app: Callable[.
     make_post(app, "sandbox-facebook", res.remote_id, clock())
     import random
 
-    m = Monitor(app, "m1", classifier=KeywordClassifier(), notify_case=lambda oc: None, rng=random.Random(7))
+    m = app.comment_cycle("m1", classifier=KeywordClassifier(), notify_case=lambda oc: None, rng=random.Random(7))
     total = 0
     for _ in range(12):
         clock.advance(minutes=30)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from humas.accounts.overview import describe
 from humas.app import App
 from humas.errors import ConfigError
 from humas.publisher.base import Platform, PlatformAdapter
@@ -42,7 +43,7 @@ def test_every_platform_builds_from_config(make_app: Callable[..., App], db_url:
     from humas.store.secrets import DbSecretStore
 
     assert DbSecretStore(app.db).get("xx", KEY_REFRESH) == "xrt-SECRET-7"  # seeded once from the config
-    shown = caplog.text + "".join(repr(a) for a in built.values()) + repr(app.adapters.describe("fb"))
+    shown = caplog.text + "".join(repr(a) for a in built.values()) + repr(describe(app.settings.account("fb")))
     for value in SECRETS.values():
         if "SECRET" in value:
             assert value not in shown

@@ -10,6 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from humas import users
 from humas.app import App
 from humas.store.models import User
 from humas.testing import FakeClock
@@ -66,9 +67,9 @@ def test_next_is_only_a_local_path(env: WebEnv) -> None:
 def test_first_start_creates_admin_with_one_time_password(make_app, db_url: str) -> None:  # type: ignore[no-untyped-def]
     app: App = make_app(db_url)
     printed: list[str] = []
-    password = auth.ensure_admin(app, printed.append)
+    password = users.ensure_admin(app.db, app.clock, printed.append)
     assert password and len(printed) == 1 and password in printed[0]
-    assert auth.ensure_admin(app, printed.append) is None and len(printed) == 1  # only once
+    assert users.ensure_admin(app.db, app.clock, printed.append) is None and len(printed) == 1  # only once
     with app.db.session() as s:
         admin = s.execute(select(User).where(User.name == "admin")).scalar_one()
         assert admin.must_change_password and "admin" in admin.role_ids
@@ -157,7 +158,7 @@ def test_session_key_generated_once_with_private_permissions(env: WebEnv) -> Non
     path = env.app.settings.data_dir / auth.SECRET_FILE
     assert path.is_file()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert auth.secret_key(env.app) == auth.secret_key(env.app)
+    assert auth.secret_key(env.app.settings) == auth.secret_key(env.app.settings)
 
 
 def test_healthz(env: WebEnv) -> None:

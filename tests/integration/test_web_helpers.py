@@ -16,14 +16,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from humas import users
 from humas.app import App
-from humas.escalation.cases import Cases, open_case
+from humas.escalation.cases import open_case
 from humas.publisher.base import Platform
 from humas.publisher.sandbox import SandboxPlatform
 from humas.store.models import Case, Comment, Content, JobState, Post, PublicationJob, User
-from humas.web import auth
 from humas.web.app import create_app
-from humas.workflow.engine import Workflow
 
 PASSWORD = "kata-sandi-uji-123"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -85,13 +84,13 @@ class WebEnv:
     def token(self, name: str) -> str:
         with self.app.db.session() as s:
             user = s.execute(select(User).where(User.name == name)).scalar_one()
-            _row, token = auth.create_token(s, user, "test", self.app.clock())
+            _row, token = users.create_token(s, user, "test", self.app.clock())
         return token
 
 
 @functools.cache
 def _hash() -> str:
-    return auth.hash_password(PASSWORD)
+    return users.hash_password(PASSWORD)
 
 
 def with_passwords(app: App) -> None:
@@ -122,7 +121,7 @@ MOJOKERTO_CHAIN = ["reviu", "editor", "reviu", "redaktur", "pimred", "pj"]
 def draft(app: App, title: str = "Sosialisasi anti korupsi", accounts: tuple[str, ...] = ("sandbox-x",),
           author: str = "kreatif") -> int:
     with app.db.session() as s:
-        c = Workflow(app, s, platform_check=app.adapters.check_content).create(
+        c = app.workflow(s).create(
             app.actor(s, author), sop_id="mojokerto-acc", title=title, text="Narasi kegiatan sosialisasi.",
             caption="Ayo cegah korupsi", accounts=list(accounts))
         return c.id
@@ -131,7 +130,7 @@ def draft(app: App, title: str = "Sosialisasi anti korupsi", accounts: tuple[str
 def advance(app: App, content_id: int, reviewers: list[str]) -> None:
     """Submit (if a draft) and approve with each reviewer in turn."""
     with app.db.session() as s:
-        wf = Workflow(app, s, platform_check=app.adapters.check_content)
+        wf = app.workflow(s)
         c = wf.get(content_id)
         if c.status == "draft":
             wf.submit(app.actor(s, "kreatif"), content_id)
@@ -178,7 +177,7 @@ def published_comment(app: App, text: str = HOSTILE, *, label: str = "negative",
         s.flush()
         case_id = None
         if case:
-            opened = open_case(app, s, comment, "negative", now)
+            opened = open_case(app.env, s, comment, "negative", now)
             assert opened is not None
             case_id = opened.id
         return comment.id, case_id
@@ -211,5 +210,5 @@ def drafted_case(app: App, text: str = "Mohon maaf, laporan Anda kami teruskan k
     _comment, case_id = published_comment(app, "Jalan rusak tidak pernah diperbaiki!")
     assert case_id is not None
     with app.db.session() as s:
-        Cases(app, s).draft(app.actor(s, "sosmed"), case_id, text)
+        app.cases(s).draft(app.actor(s, "sosmed"), case_id, text)
     return case_id

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from humas.app import App
 from humas.escalation.fakes import KeywordClassifier
-from humas.monitor import Monitor
 from humas.monitor.webhooks import webhook_router
 from humas.publisher.base import Platform, RemoteComment
 from humas.store.models import Case, Comment, Post, PublicationJob
@@ -69,7 +68,8 @@ def wapp(make_app: Callable[..., App], db_url: str, clock: FakeClock) -> App:
 
 def client(app: App) -> TestClient:
     api = FastAPI()
-    api.include_router(webhook_router(app, classifier=KeywordClassifier()))
+    process = app.comment_cycle(None, classifier=KeywordClassifier()).process
+    api.include_router(webhook_router(app.env, after_store=process))
     return TestClient(api)
 
 
@@ -173,8 +173,8 @@ def test_a_comment_seen_by_webhook_and_by_polling_is_stored_once(wapp: App, cloc
                           author_handle="Budi", created_at=clock())
     fake.comments[POST_ID] = [seen, later]
     assert post_json(client(wapp), feed()).json()["new"] == 1  # the webhook first
-    m = Monitor(wapp, "m1", adapter_for={"pemkot-fb": fake, "pemkot-ig": ig}.__getitem__,
-                classifier=KeywordClassifier(), notify_case=lambda oc: None)
+    m = wapp.comment_cycle("m1", adapter_for={"pemkot-fb": fake, "pemkot-ig": ig}.__getitem__,
+                           classifier=KeywordClassifier(), notify_case=lambda oc: None)
     assert m.run_once().new_comments == 1  # polling adds only the one the webhook did not bring
     assert post_json(client(wapp), feed(comment_id="1234567890111_24681")).json()["new"] == 0  # and back
     rows = comments(wapp)

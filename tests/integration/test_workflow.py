@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from humas.app import App
 from humas.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RequirementsNotMet
+from humas.sop.timing import overdue
+from humas.store import audit
 from humas.store.models import AuditEntry, Content, Decision
 from humas.testing import FakeClock
-from humas.workflow import audit
-from humas.workflow.engine import ContentChanges, Workflow
-from humas.workflow.sla import overdue
+from humas.workflow.engine import ContentChanges
 from tests.conftest import add_user
 
 CHAIN = [("reviu", "reviu"), ("editor", "editing"), ("reviu", "reviu_editing"), ("redaktur", "persetujuan_redaktur"),
@@ -21,7 +21,7 @@ CHAIN = [("reviu", "reviu"), ("editor", "editing"), ("reviu", "reviu_editing"), 
 
 
 def wf(app: App, s):  # type: ignore[no-untyped-def]
-    return Workflow(app, s, platform_check=app.adapters.check_content)
+    return app.workflow(s)
 
 
 def act(app: App, user: str, verb: str, cid: int, note: str = "") -> Content:
@@ -186,10 +186,10 @@ def test_sla_overdue_names_who_must_act(team: App, clock: FakeClock) -> None:
     cid = new(app)
     act(app, "kreatif", "submit", cid)
     with app.db.session() as s:
-        assert overdue(app, s) == []
+        assert overdue(s, app.sops, app.calendar, app.clock()) == []
     clock.advance(minutes=16)  # Tim Reviu has 15 minutes
     with app.db.session() as s:
-        rows = [o.as_dict(app) for o in overdue(app, s)]
+        rows = [o.as_dict(app.sops, app.tz) for o in overdue(s, app.sops, app.calendar, app.clock())]
     assert len(rows) == 1
     assert rows[0]["step"] == "reviu" and rows[0]["must_act"] == ["reviu"] and rows[0]["overdue_seconds"] == 60
 

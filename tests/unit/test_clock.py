@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from humas.workflow.clock import TIMEZONES, WorkingCalendar, resolve_timezone
-from humas.workflow.duration import parse_duration
+from humas.sop.calendar import TIMEZONES, WorkingCalendar, resolve_timezone
+from humas.sop.duration import parse_duration
 
 WIB = ZoneInfo("Asia/Jakarta")
 WITA = ZoneInfo("Asia/Makassar")

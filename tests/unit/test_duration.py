@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from humas.workflow.duration import format_duration, parse_duration
+from humas.sop.duration import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

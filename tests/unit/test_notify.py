@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
 import apprise
 import pytest
 
-from humas.app import App
-from humas.config import parse_settings
-from humas.escalation.pipeline import OpenedCase
-from humas.notify import Notifier, mask
+from humas.config import Settings, parse_settings
+from humas.escalation.notices import case_opened
+from humas.escalation.triage import OpenedCase
+from humas.notify import RoleNotifier, mask
+from humas.sop.registry import load_sops
+from humas.workflow.notices import step_pending
 
 CAPTURED: list[dict[str, str]] = []
 TOKEN = "123456789:AAHsecretTOKENvalue0123456789abcdef"
@@ -29,8 +32,8 @@ def _clear() -> None:
     CAPTURED.clear()
 
 
-def make(notify: dict[str, Any], **kw: Any) -> App:
-    return App(parse_settings({"data_dir": "/nonexistent-humas-test", "notify": notify, **kw}, "test"))
+def make(notify: dict[str, Any], **kw: Any) -> Settings:
+    return parse_settings({"data_dir": "/nonexistent-humas-test", "notify": notify, **kw}, "test")
 
 
 class Recorder:
@@ -43,6 +46,10 @@ class Recorder:
         if isinstance(self.result, Exception):
             raise self.result
         return self.result
+
+
+def Notifier(settings: Settings, sender: Recorder | None = None) -> RoleNotifier:
+    return RoleNotifier(settings.notify, sender)
 
 
 def test_role_targets_through_apprise() -> None:
@@ -88,7 +95,7 @@ def test_new_case_message_is_indonesian_and_goes_to_the_escalation_role() -> Non
     app = make({"targets": [{"role": "redaktur", "urls": ["humasunit://r"]}]})
     oc = OpenedCase(7, 12, "sandbox-facebook", "123_456", "https://sandbox.humas.local/p/1", "negative", "redaktur",
                     "Pelayanan <b>buruk</b>   sekali", "warga", False)
-    assert Notifier(app, sender=rec).case_opened(oc)
+    assert case_opened(Notifier(app, sender=rec), load_sops(), oc, auto_hide=False)
     [(_urls, title, body)] = rec.sent
     assert title == "Kasus baru #7: komentar negatif di sandbox-facebook"
     assert "Pelayanan <b>buruk</b> sekali" in body and "humas cases draft 7" in body and "Redaktur" in body
@@ -97,8 +104,11 @@ def test_new_case_message_is_indonesian_and_goes_to_the_escalation_role() -> Non
 def test_step_pending_tells_the_steps_role() -> None:
     rec = Recorder()
     app = make({"targets": [{"role": "tim_reviu", "urls": ["humasunit://reviu"]}]})
-    assert Notifier(app, sender=rec).step_pending(3, "reviu", title="Pencegahan korupsi", sop_id="mojokerto-acc")
+    sops = load_sops()
+    assert step_pending(Notifier(app, sender=rec), sops, UTC, 3, "reviu", title="Pencegahan korupsi",
+                        sop_id="mojokerto-acc")
     [(_, title, body)] = rec.sent
     assert title == "Menunggu Tim Reviu: konten #3"
     assert "Pencegahan korupsi" in body and "15m" in body and "humas content show 3" in body
-    assert not Notifier(app, sender=rec).step_pending(3, "no_such_step", title="x", sop_id="mojokerto-acc")
+    assert not step_pending(Notifier(app, sender=rec), sops, UTC, 3, "no_such_step", title="x",
+                            sop_id="mojokerto-acc")

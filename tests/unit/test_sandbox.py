@@ -40,6 +40,7 @@ from humas.publisher.sandbox import (
     SandboxPlatform,
     load_sample_comments,
 )
+from humas.publisher.sandbox.public import simulate
 from humas.testing import FakeClock
 
 HOSTILE = 'Cek <script>alert(1)</script> & <img src=x onerror=alert(1)> "quoted" \'x\''
@@ -436,7 +437,7 @@ def _simulated(db: Path, clock: FakeClock, seed: int) -> list[tuple[str, str, st
     rng = random.Random(seed)
     start = clock()
     for minutes in (5, 30, 120, 600):
-        server.simulate(start + timedelta(minutes=minutes), rng)
+        simulate(server, start + timedelta(minutes=minutes), rng)
     return [
         (c.remote_id, c.author, c.text, c.created_at.isoformat())
         for post in server.list_posts()
@@ -456,10 +457,10 @@ def test_simulated_comments_decay_with_age_and_stop_after_a_day(db: Path, clock:
     for i in range(30):
         adapter(db, clock, account=f"akun{i}").publish(req("k", DRAFTS[Platform.X]), DictCheckpoint())
     rng = random.Random(3)
-    added = sum(server.simulate(start + timedelta(minutes=m), rng, mean_per_post=6.0, max_per_post=20)
+    added = sum(simulate(server, start + timedelta(minutes=m), rng, mean_per_post=6.0, max_per_post=20)
                 for m in range(0, 25 * 60, 30))
-    assert server.simulate(start + timedelta(hours=25), rng) == 0  # nothing after a day
-    assert server.simulate(start + timedelta(hours=40), rng) == 0
+    assert simulate(server, start + timedelta(hours=25), rng) == 0  # nothing after a day
+    assert simulate(server, start + timedelta(hours=40), rng) == 0
     ages = [
         (c.created_at - start).total_seconds() / 3600
         for post in server.list_posts()
@@ -481,10 +482,10 @@ def test_simulate_respects_the_cap_and_adds_each_comment_once(db: Path, clock: F
         server.add_comment(post.remote_id, f"lebih dulu {i}")
     now = clock() + timedelta(hours=3)
     rng = random.Random(1)
-    added = server.simulate(now, rng, mean_per_post=50, max_per_post=5)
+    added = simulate(server, now, rng, mean_per_post=50, max_per_post=5)
     assert added == 2
-    assert server.simulate(now, rng, mean_per_post=50, max_per_post=5) == 0
-    assert SandboxPlatform(db, clock).simulate(now, random.Random(1), mean_per_post=50) == 0
+    assert simulate(server, now, rng, mean_per_post=50, max_per_post=5) == 0
+    assert simulate(SandboxPlatform(db, clock), now, random.Random(1), mean_per_post=50) == 0
 
 
 def test_threads_and_deletions_as_the_platform_shows_them(db: Path, clock: FakeClock) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from humas.errors import ConfigError
-from humas.workflow.sop import SOP, Requirements, SopError, Step, load_sop_file, parse_sop, role_catalogue
+from humas.sop.model import SOP, Requirements, SopError, Step, load_sop_file, parse_sop, role_catalogue
 
 CUSTOM = """\
 id = "kecamatan-contoh"
@@ -54,7 +54,7 @@ def custom() -> dict[str, Any]:
 
 
 def mojokerto() -> dict[str, Any]:
-    text = resources.files("humas.workflow").joinpath("presets/mojokerto-acc.toml").read_text(encoding="utf-8")
+    text = resources.files("humas.sop").joinpath("presets/mojokerto-acc.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from humas.workflow.sop import SOP, Step, load_presets, role_catalogue
+from humas.sop.model import SOP, Step, load_presets, role_catalogue
 
 PRESET_IDS = {"mojokerto-acc", "yogyakarta-plan", "ponjong-upload", "mojokerto-prokopim", "lampung-akurasi"}
 

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from humas import users
 from humas.testing import FakeClock
 from humas.web import auth
 from humas.web.diff import snapshot_diff, words
@@ -74,6 +75,6 @@ def test_login_limiter_window() -> None:
 
 
 def test_password_hashes_are_argon2id_and_verified() -> None:
-    h = auth.hash_password("kata-sandi-panjang")
+    h = users.hash_password("kata-sandi-panjang")
     assert h.startswith("$argon2id$") and "kata-sandi" not in h
-    assert auth.token_hash("hms_x") != "hms_x" and len(auth.token_hash("hms_x")) == 64
+    assert users.token_hash("hms_x") != "hms_x" and len(users.token_hash("hms_x")) == 64

@@ -62,7 +62,7 @@ def user_add(
         user = User(name=name, display_name=display_name or name, created_at=app.clock())
         user.roles = [UserRole(role=r) for r in dict.fromkeys(role)]
         s.add(user)
-        from humas.workflow import audit
+        from humas.store import audit
 
         s.flush()
         audit.append(s, actor="cli", action="user.added", subject_type="user", subject_id=name,
@@ -88,7 +88,7 @@ def user_roles(
             if r not in have:
                 user.roles.append(UserRole(role=r))
         user.roles = [ur for ur in user.roles if ur.role not in set(remove)]
-        from humas.workflow import audit
+        from humas.store import audit
 
         audit.append(s, actor="cli", action="user.roles", subject_type="user", subject_id=name,
                      data={"added": add, "removed": remove}, at=app.clock())
@@ -106,8 +106,8 @@ def user_password(
     import getpass
     import sys
 
-    from humas.web.auth import set_password
-    from humas.workflow import audit
+    from humas.store import audit
+    from humas.users import set_password
 
     if stdin:
         password = sys.stdin.readline().rstrip("\n")

@@ -9,8 +9,8 @@ import typer
 
 from humas.cli.common import JSON_OPTION, emit_json, get_app, ok
 from humas.errors import HumasError, InvalidInput
-from humas.workflow import audit
-from humas.workflow.sla import overdue
+from humas.sop.timing import overdue
+from humas.store import audit
 
 audit_app = typer.Typer(help="The tamper-evident register.", no_args_is_help=True)
 sla_app = typer.Typer(help="Time standards of the SOP steps.", no_args_is_help=True)
@@ -71,7 +71,7 @@ def sla_overdue(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """What is overdue now, and who must act."""
     app = get_app(ctx)
     with app.db.session() as s:
-        rows = [o.as_dict(app) for o in overdue(app, s)]
+        rows = [o.as_dict(app.sops, app.tz) for o in overdue(s, app.sops, app.calendar, app.clock())]
     if as_json:
         emit_json(rows)
         return

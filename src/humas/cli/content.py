@@ -30,7 +30,7 @@ def _captions(values: list[str]) -> dict[str, str] | None:
 
 
 def workflow(app: App, s: Session) -> Workflow:
-    return Workflow(app, s, platform_check=app.adapters.check_content)
+    return app.workflow(s)
 
 
 @content_app.command("new")

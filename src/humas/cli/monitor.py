@@ -51,12 +51,10 @@ def monitor_run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Poll due posts of every account (leases: safe next to running daemons), then classify and escalate."""
-    from humas.monitor import Monitor
-
     app = get_app(ctx)
-    monitor = Monitor(app, _owner())
+    cycle = app.comment_cycle(_owner())
     while True:
-        report = monitor.run_once()
+        report = cycle.run_once()
         if as_json:
             emit_json(report.as_dict())
         else:
@@ -100,7 +98,7 @@ def comments_list(
 
     app = get_app(ctx)
     with app.db.session() as s:
-        rows = list_comments(app, s, flagged=flagged, account=account, post_remote_id=post, limit=limit)
+        rows = list_comments(app.env, s, flagged=flagged, account=account, post_remote_id=post, limit=limit)
     if as_json:
         emit_json(rows)
         return
@@ -126,12 +124,11 @@ def comments_reply(
 ) -> None:
     """Answer a comment that was not escalated (the SOP's direct answer); queued once through the publishing queue.
     Where the SOP requires approval for every answer, the answer goes to the escalation role as a case."""
-    from humas.escalation.cases import Cases
     from humas.escalation.views import case_row
 
     with acting(ctx, user) as (app, s, actor):
-        case = Cases(app, s).reply_direct(actor, comment_id, text)
-        row = case_row(app, case)
+        case = app.cases(s).reply_direct(actor, comment_id, text)
+        row = case_row(app.env, case)
     if as_json:
         emit_json(row)
     elif row["status"] == "approved":
@@ -149,10 +146,8 @@ def comments_relabel(
 ) -> None:
     """Correct a comment's sentiment label (also comments without a case); used by 'sentiment train
     --include-feedback'."""
-    from humas.escalation.cases import Cases
-
     with acting(ctx, user) as (app, s, actor):
-        Cases(app, s).relabel_comment(actor, comment_id, label)
+        app.cases(s).relabel_comment(actor, comment_id, label)
     _say(f"comment {comment_id}: label {label} recorded")
 
 
@@ -171,7 +166,7 @@ def cases_list(
 
     app = get_app(ctx)
     with app.db.session() as s:
-        rows = list_cases(app, s, status=status, limit=limit)
+        rows = list_cases(app.env, s, status=status, limit=limit)
     if as_json:
         emit_json(rows)
         return
@@ -192,13 +187,12 @@ def cases_list(
 @cases_app.command("show")
 def cases_show(ctx: typer.Context, case_id: int = CASE_ARG, as_json: bool = JSON_OPTION) -> None:
     """One case with its thread (the comment, its parent and the replies beside it)."""
-    from humas.escalation.cases import Cases
     from humas.escalation.views import case_row, thread
 
     app = get_app(ctx)
     with app.db.session() as s:
-        case = Cases(app, s).get(case_id)
-        row = {**case_row(app, case), "thread": thread(app, s, case)}
+        case = app.cases(s).get(case_id)
+        row = {**case_row(app.env, case), "thread": thread(app.env, s, case)}
     if as_json:
         emit_json(row)
         return
@@ -214,12 +208,11 @@ def cases_show(ctx: typer.Context, case_id: int = CASE_ARG, as_json: bool = JSON
 
 
 def _act(ctx: typer.Context, user: str, as_json: bool, do: Callable[[Cases, Actor], Case]) -> None:
-    from humas.escalation.cases import Cases
     from humas.escalation.views import case_row
 
     with acting(ctx, user) as (app, s, actor):
-        case = do(Cases(app, s), actor)
-        row = case_row(app, case)
+        case = do(app.cases(s), actor)
+        row = case_row(app.env, case)
     if as_json:
         emit_json(row)
         return

@@ -6,10 +6,10 @@ from typing import Any
 
 import typer
 
+from humas.accounts import overview as account_overview
 from humas.cli.common import AS_OPTION, JSON_OPTION, acting, console, emit_json, get_app, ok
 from humas.errors import InvalidInput, NotFound
-from humas.publisher.base import Platform
-from humas.queue import accounts as account_state
+from humas.platforms import Platform
 from humas.queue import service
 
 queue_app = typer.Typer(help="The publication queue.", no_args_is_help=True)
@@ -27,9 +27,10 @@ def schedule(
 ) -> None:
     """Queue approved content: one publication job per target account."""
     with acting(ctx, user) as (app, s, actor):
-        when = service.parse_when(app, at)
-        created = service.schedule(app, s, actor, content_id, when, list(account) or None)
-        rows = [service.job_dict(app, j) for j in created]
+        when = service.parse_when(app.env, at)
+        created = service.schedule(app.env, s, actor, content_id, when, list(account) or None,
+                                   platform_check=app.platform_check)
+        rows = [service.job_dict(app.env, j) for j in created]
     if as_json:
         emit_json(rows)
         return
@@ -43,7 +44,7 @@ def queue_list(ctx: typer.Context, status: str | None = typer.Option(None, "--st
     """Jobs with status, attempts, remote id and the platform's last error."""
     app = get_app(ctx)
     with app.db.session() as s:
-        rows = [service.job_dict(app, j) for j in service.list_jobs(s, status, content)]
+        rows = [service.job_dict(app.env, j) for j in service.list_jobs(s, status, content)]
     if as_json:
         emit_json(rows)
         return
@@ -64,11 +65,10 @@ def queue_run(ctx: typer.Context, once: bool = typer.Option(False, "--once", hel
     """Dispatch what is due now, then exit (the daemon, `humas run`, does this continuously)."""
     if not once:
         raise InvalidInput("use 'humas queue run --once', or 'humas run' for the daemon")
-    from humas.daemon import instance_id
-    from humas.queue.dispatcher import Dispatcher
+    from humas.daemon.lock import instance_id
 
     app = get_app(ctx)
-    report = Dispatcher(app, instance_id()).run_due()
+    report = app.dispatcher(instance_id()).run_due()
     if as_json:
         emit_json({"claimed": report.claimed, "reaped": report.reaped, "outcomes": report.outcomes})
         return
@@ -80,7 +80,7 @@ def queue_run(ctx: typer.Context, once: bool = typer.Option(False, "--once", hel
 def queue_retry(ctx: typer.Context, job: int = typer.Argument(..., metavar="JOB"), user: str = AS_OPTION) -> None:
     """Send a failed, waiting or in-doubt job again now."""
     with acting(ctx, user) as (app, s, actor):
-        j = service.retry(app, s, actor, job)
+        j = service.retry(app.env, s, actor, job)
         msg = f"job {j.id}: {j.state}, due now"
     ok(msg)
 
@@ -89,14 +89,15 @@ def queue_retry(ctx: typer.Context, job: int = typer.Argument(..., metavar="JOB"
 def queue_cancel(ctx: typer.Context, job: int = typer.Argument(..., metavar="JOB"), user: str = AS_OPTION) -> None:
     """Cancel a job that has not been published."""
     with acting(ctx, user) as (app, s, actor):
-        service.cancel(app, s, actor, job)
+        service.cancel(app.env, s, actor, job)
     ok(f"job {job} cancelled")
 
 
 @accounts_app.command("list")
 def accounts_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Configured accounts and their status (credentials shown only as their source, e.g. env:NAME)."""
-    rows = account_state.overview_json(get_app(ctx))
+    app = get_app(ctx)
+    rows = account_overview.overview_json(app.settings, app.db, app.tz)
     if as_json:
         emit_json(rows)
         return
@@ -115,7 +116,7 @@ def accounts_check(ctx: typer.Context, name: str | None = typer.Argument(None), 
     for n in names:
         app.settings.account(n)
         with app.db.session() as s:
-            checked = account_state.check(s, app, n)
+            checked = account_overview.check(s, app.account_states, app.adapters.get, n, app.clock())
         results.append({"name": n, "ok": checked.ok, "detail": checked.detail, "warning": checked.warning,
                         "expires_at": checked.expires_at.isoformat() if checked.expires_at else None})
     failed = not all(row["ok"] for row in results)
@@ -133,12 +134,12 @@ def accounts_check(ctx: typer.Context, name: str | None = typer.Argument(None), 
 def accounts_resume(ctx: typer.Context, name: str, user: str = AS_OPTION) -> None:
     """Resume a paused account (after re-authorising it); its waiting jobs continue."""
     from humas import authz
-    from humas.workflow import audit
+    from humas.store import audit
 
     with acting(ctx, user) as (app, s, actor):
         authz.require_admin(actor, f"resume account {name}")
         app.settings.account(name)
-        account_state.resume(s, app, name)
+        app.account_states.resume(s, name)
         audit.append(s, actor=actor.name, action="account.resumed", subject_type="account", subject_id=name,
                      at=app.clock())
     ok(f"account {name} resumed")

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from rich.table import Table
 
 from humas.errors import HumasError, InvalidInput
 from humas.sentiment.base import LABELS, Classifier, Label
+
+if TYPE_CHECKING:
+    from humas.app import App
 
 app = typer.Typer(help="Classify public comments by sentiment, evaluate and train the sentiment model.")
 
@@ -132,10 +135,26 @@ def default_out_dir() -> Path:
     return (Path(base) if base else Path("data")) / "models" / "sentiment"
 
 
+def load_feedback(app: App | None = None) -> list[tuple[str, str]]:
+    """The Redaktur's corrections in the database of the configured installation (``HUMAS_CONFIG`` /
+    ``humas.toml`` / ``HUMAS_DATABASE_URL``), or of ``app`` when given."""
+    from humas.escalation.feedback import feedback_rows
+
+    if app is not None:
+        return feedback_rows(app.db)
+    from humas.app import App
+    from humas.config import load_settings
+
+    own = App(load_settings())
+    try:
+        own.ensure_schema()
+        return feedback_rows(own.db)
+    finally:
+        own.db.dispose()
+
+
 def _load_feedback() -> list[tuple[str, Label]]:
     """The Redaktur's label corrections in the configured installation's database."""
-    from humas.escalation.feedback import load_feedback
-
     pairs: list[tuple[str, Label]] = []
     for text, label in load_feedback():
         if label not in LABELS:

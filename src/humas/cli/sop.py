@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from humas.cli.common import JSON_OPTION, emit_json, get_app, ok
-from humas.workflow.sop import SOP, Step
+from humas.sop.describe import sop_dict, sop_summary
 
 sop_app = typer.Typer(help="SOPs (presets and the office's own).", no_args_is_help=True)
-
-
-def step_dict(st: Step) -> dict[str, Any]:
-    return {
-        "id": st.id, "label": st.label, "role": st.role, "action": st.action, "time_standard": st.time_standard,
-        "requires": st.requires.model_dump(), "on_reject": st.on_reject, "when": st.when, "editable": st.editable,
-        "approve_label": st.approve_label, "reject_label": st.reject_label, "output": st.output,
-    }
-
-
-def sop_dict(sop: SOP) -> dict[str, Any]:
-    return {
-        "id": sop.id, "name": sop.name, "office": sop.office, "reference": sop.reference,
-        "description": sop.description, "cadence": sop.cadence, "roles": dict(sop.roles),
-        "steps": [step_dict(s) for s in sop.steps], "response_steps": [step_dict(s) for s in sop.response_steps],
-        "direct_reply": sop.direct_reply,
-    }
 
 
 @sop_app.command("list")
@@ -35,7 +16,7 @@ def sop_list(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     app = get_app(ctx, schema=False)
     sops = sorted(app.sops.sops.values(), key=lambda s: s.id)
     if as_json:
-        emit_json([{"id": s.id, "name": s.name, "office": s.office, "steps": len(s.steps)} for s in sops])
+        emit_json([sop_summary(s) for s in sops])
         return
     for s in sops:
         ok(f"{s.id:<20} {s.name} — {s.office} ({len(s.steps)} langkah)")

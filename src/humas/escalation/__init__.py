@@ -1,3 +1,4 @@
-"""Cases for the SOP's escalation role (the redaktur): open → drafted → approved/rejected → posted; dismissed;
-hidden. See :mod:`humas.escalation.cases` for the state machine and :mod:`humas.escalation.pipeline` for how
-comments become cases."""
+"""The escalation stage: classified comments -> cases for the SOP's escalation role (the redaktur) -> reply jobs.
+:mod:`.triage` opens cases from classified comments, :mod:`.cases` is the state machine people drive (open →
+drafted → approved/rejected → posted; dismissed; hidden), :mod:`.replies` is what a reply job's end means for its
+case."""

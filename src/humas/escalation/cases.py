@@ -20,7 +20,7 @@ everything before it writes anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,16 +29,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from humas import authz
-from humas.app import App
 from humas.authz import Actor
+from humas.config import Settings
+from humas.env import Env
 from humas.errors import ContentRejected, InvalidInput, InvalidTransition, NotFound
-from humas.publisher.base import CommentRef, Platform, PlatformAdapter, text_length
+from humas.publisher.base import AdapterFor, CommentRef, Platform, text_length
 from humas.publisher.limits import LIMITS
 from humas.queue.jobs import enqueue_reply
 from humas.sentiment.base import LABELS
+from humas.sop.model import SOP, Step
+from humas.store import audit
 from humas.store.models import Case, CaseStatus, Comment, Content, LabelFeedback, Post, StepPeriod
-from humas.workflow import audit
-from humas.workflow.sop import SOP, Step
 
 SYSTEM = "humas"
 DEFAULT_RESPONSE_ROLE = "tim_sosial_media"
@@ -49,8 +50,6 @@ C = CaseStatus
 DRAFTABLE = frozenset({C.OPEN, C.REJECTED, C.REPLY_DRAFTED})
 CLOSABLE = frozenset({C.OPEN, C.REPLY_DRAFTED, C.REJECTED})
 FINAL = frozenset({C.REPLY_POSTED, C.DISMISSED, C.HIDDEN})
-
-AdapterFor = Callable[[str], PlatformAdapter]
 
 
 @dataclass(frozen=True)
@@ -82,49 +81,35 @@ class ResponsePath:
         return cls(sop, draft, review, post)
 
 
-def sop_for_post(app: App, session: Session, post: Post) -> SOP:
+def sop_for_post(env: Env, session: Session, post: Post) -> SOP:
     """The SOP of the content the post came from; the installation's default SOP otherwise."""
-    sop_id = app.settings.default_sop
+    sop_id = env.settings.default_sop
     if post.content_id is not None:
         content = session.get(Content, post.content_id)
         if content is not None:
             sop_id = content.sop_id
     try:
-        return app.sops.get(sop_id)
+        return env.sops.get(sop_id)
     except NotFound:
-        return app.sops.get(app.settings.default_sop)
+        return env.sops.get(env.settings.default_sop)
 
 
-def path_for(app: App, session: Session, post: Post) -> ResponsePath:
-    return ResponsePath.of(sop_for_post(app, session, post))
+def path_for(env: Env, session: Session, post: Post) -> ResponsePath:
+    return ResponsePath.of(sop_for_post(env, session, post))
 
 
-def open_period(session: Session, case_id: int) -> StepPeriod | None:
-    return session.execute(
-        select(StepPeriod)
-        .where(StepPeriod.subject_type == "case", StepPeriod.subject_id == case_id, StepPeriod.completed_at.is_(None))
-        .order_by(StepPeriod.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+def open_period(env: Env, session: Session, case_id: int) -> StepPeriod | None:
+    return env.timer.current(session, "case", case_id)
 
 
-def period(app: App, case: Case, step: Step, now: datetime) -> StepPeriod:
-    """The StepPeriod that measures ``step`` for the case from ``now``."""
-    return StepPeriod(subject_type="case", subject_id=case.id, sop_id=case.sop_id, step_id=step.id, role=step.role,
-                      entered_at=now, due_at=app.calendar.add(now, step.standard) if step.timed else None)
-
-
-def enter_step(app: App, session: Session, case: Case, step: Step | None, now: datetime) -> None:
+def enter_step(env: Env, session: Session, case: Case, step: Step | None, now: datetime) -> None:
     """Start measuring ``step`` for the case (nothing when the SOP has no such response step)."""
     if step is not None:
-        session.add(period(app, case, step, now))
-        session.flush()
+        env.timer.enter(session, "case", case.id, case.sop_id, step, now)
 
 
-def close_period(session: Session, case: Case, now: datetime, outcome: str, by: int | None = None) -> None:
-    p = open_period(session, case.id)
-    if p is not None:
-        p.completed_at, p.outcome, p.completed_by_id = now, outcome, by
+def close_period(env: Env, session: Session, case: Case, now: datetime, outcome: str, by: int | None = None) -> None:
+    env.timer.close(session, "case", case.id, now, outcome, by)
 
 
 def record(session: Session, case: Case, action: str, actor: str, now: datetime, *, role: str = "", note: str = "",
@@ -134,7 +119,7 @@ def record(session: Session, case: Case, action: str, actor: str, now: datetime,
                  data={"status": case.status, "comment": case.comment_id, **(data or {})}, at=now)
 
 
-def open_cases(app: App, session: Session, items: Sequence[tuple[Comment, str]], now: datetime) -> list[Case]:
+def open_cases(env: Env, session: Session, items: Sequence[tuple[Comment, str]], now: datetime) -> list[Case]:
     """Open a case for each (comment, reason), the system's action after classification; comments that already
     have a case are skipped. A few statements for the whole batch (the audit register takes one entry each)."""
     for _, reason in items:
@@ -148,14 +133,15 @@ def open_cases(app: App, session: Session, items: Sequence[tuple[Comment, str]],
         if comment.id in have:
             continue
         have.add(comment.id)
-        path = paths.get(comment.post_id) or paths.setdefault(comment.post_id, path_for(app, session, comment.post))
+        path = paths.get(comment.post_id) or paths.setdefault(comment.post_id, path_for(env, session, comment.post))
         opened.append((Case(comment_id=comment.id, status=C.OPEN, reason=reason, sop_id=path.sop.id, opened_at=now),
                        comment, path))
     if not opened:
         return []
     session.add_all([case for case, _, _ in opened])
     session.flush()
-    session.add_all([period(app, case, path.draft, now) for case, _, path in opened if path.draft is not None])
+    session.add_all([env.timer.period("case", case.id, case.sop_id, path.draft, now)
+                     for case, _, path in opened if path.draft is not None])
     for case, comment, path in opened:
         record(session, case, "case.opened", SYSTEM, now, role=path.escalation_role,
                data={"reason": case.reason, "label": comment.label, "p_negative": comment.p_negative,
@@ -164,18 +150,18 @@ def open_cases(app: App, session: Session, items: Sequence[tuple[Comment, str]],
     return [case for case, _, _ in opened]
 
 
-def open_case(app: App, session: Session, comment: Comment, reason: str, now: datetime) -> Case | None:
+def open_case(env: Env, session: Session, comment: Comment, reason: str, now: datetime) -> Case | None:
     """Open the comment's case; None when it already has one."""
-    cases = open_cases(app, session, [(comment, reason)], now)
+    cases = open_cases(env, session, [(comment, reason)], now)
     return cases[0] if cases else None
 
 
-def check_reply_text(app: App, account: str, text: str) -> str:
+def check_reply_text(settings: Settings, account: str, text: str) -> str:
     """The reply as it will be sent (stripped); InvalidInput when empty or too long for the platform."""
     body = text.strip()
     if not body:
         raise InvalidInput("the reply is empty (--text)")
-    platform = app.settings.account(account).behaves_like
+    platform = settings.account(account).behaves_like
     limits = LIMITS.get(platform)
     if limits is not None and limits.reply_max is not None:
         n = text_length(body, "x-weighted" if platform is Platform.X else "chars")
@@ -187,10 +173,10 @@ def check_reply_text(app: App, account: str, text: str) -> str:
 class Cases:
     """The people's side of cases, in one transaction (``session``); see the module docstring."""
 
-    def __init__(self, app: App, session: Session, adapter_for: AdapterFor | None = None) -> None:
-        self.app = app
+    def __init__(self, env: Env, session: Session, adapter_for: AdapterFor) -> None:
+        self.env = env
         self.s = session
-        self.adapter_for = adapter_for or app.adapters.get
+        self.adapter_for = adapter_for
 
     # --- lookups ------------------------------------------------------------------------------------------------
 
@@ -208,12 +194,12 @@ class Cases:
 
     def path(self, case: Case) -> ResponsePath:
         try:
-            return ResponsePath.of(self.app.sops.get(case.sop_id))
+            return ResponsePath.of(self.env.sops.get(case.sop_id))
         except NotFound:
-            return path_for(self.app, self.s, case.comment.post)
+            return path_for(self.env, self.s, case.comment.post)
 
     def _require(self, actor: Actor, role: str, doing: str) -> None:
-        authz.require_role(actor, role, doing, self.app.sops.role_label(role))
+        authz.require_role(actor, role, doing, self.env.sops.role_label(role))
 
     @staticmethod
     def _state(case: Case, allowed: frozenset[CaseStatus], verb: str) -> None:
@@ -228,14 +214,14 @@ class Cases:
         path = self.path(case)
         self._require(actor, path.response_role, f"draft the answer to case {case.id}")
         self._state(case, DRAFTABLE, "drafted")
-        body = check_reply_text(self.app, case.comment.account, text)
-        now = self.app.clock()
+        body = check_reply_text(self.env.settings, case.comment.account, text)
+        now = self.env.clock()
         again = case.status == C.REPLY_DRAFTED
         case.draft_text, case.drafted_by_id, case.drafted_at = body, actor.id, now
         if not again:
-            close_period(self.s, case, now, "drafted", actor.id)
+            close_period(self.env, self.s, case, now, "drafted", actor.id)
             case.status = C.REPLY_DRAFTED
-            enter_step(self.app, self.s, case, path.review, now)
+            enter_step(self.env, self.s, case, path.review, now)
         record(self.s, case, "case.redrafted" if again else "case.drafted", actor.name, now,
                role=path.response_role, data={"text": body})
         return case
@@ -249,18 +235,18 @@ class Cases:
         return self._approve(actor, case, path, note)
 
     def _approve(self, actor: Actor, case: Case, path: ResponsePath, note: str, action: str = "case.approved") -> Case:
-        now = self.app.clock()
+        now = self.env.clock()
         comment = case.comment
         post = comment.post
         job = enqueue_reply(self.s, case_id=case.id, account=post.account, platform=post.platform,
                             post_remote_id=post.remote_id, comment_remote_id=comment.remote_id,
                             text=case.draft_text, run_at=now, created_by_id=actor.id, now=now)
-        close_period(self.s, case, now, "approved", actor.id)
+        close_period(self.env, self.s, case, now, "approved", actor.id)
         case.status, case.decided_by_id, case.decided_at = C.APPROVED, actor.id, now
         case.reply_job_id = job.id
         if note:
             case.note = note
-        enter_step(self.app, self.s, case, path.post, now)
+        enter_step(self.env, self.s, case, path.post, now)
         record(self.s, case, action, actor.name, now, role=path.escalation_role, note=note,
                data={"job": job.id, "text": case.draft_text})
         return case
@@ -273,13 +259,13 @@ class Cases:
         self._state(case, frozenset({C.REPLY_DRAFTED}), "rejected")
         if not note.strip():
             raise InvalidInput("a rejection needs a note (--note) saying what to change")
-        now = self.app.clock()
-        close_period(self.s, case, now, "rejected", actor.id)
+        now = self.env.clock()
+        close_period(self.env, self.s, case, now, "rejected", actor.id)
         case.status, case.decided_by_id, case.decided_at, case.note = C.REJECTED, actor.id, now, note.strip()
         back = path.draft
         if path.review is not None and path.review.on_reject is not None:
             back = path.sop.step(path.review.on_reject)
-        enter_step(self.app, self.s, case, back, now)
+        enter_step(self.env, self.s, case, back, now)
         record(self.s, case, "case.rejected", actor.name, now, role=path.escalation_role, note=case.note)
         return case
 
@@ -291,8 +277,8 @@ class Cases:
         self._state(case, CLOSABLE, "dismissed")
         if not reason.strip():
             raise InvalidInput("dismissing a case needs a reason (--reason)")
-        now = self.app.clock()
-        close_period(self.s, case, now, "dismissed", actor.id)
+        now = self.env.clock()
+        close_period(self.env, self.s, case, now, "dismissed", actor.id)
         case.status, case.note, case.closed_at = C.DISMISSED, reason.strip(), now
         case.decided_by_id, case.decided_at = actor.id, now
         record(self.s, case, "case.dismissed", actor.name, now, role=path.escalation_role, note=case.note)
@@ -315,7 +301,7 @@ class Cases:
                     f"answer the comment or dismiss case {case.id}"
                 ) from exc
             raise
-        mark_hidden(self.s, case, actor.name, path.escalation_role, self.app.clock(), by=actor.id)
+        mark_hidden(self.env, self.s, case, actor.name, path.escalation_role, self.env.clock(), by=actor.id)
         return case
 
     def relabel(self, actor: Actor, case_id: int, label: str) -> Case:
@@ -324,19 +310,19 @@ class Cases:
         path = self.path(case)
         self._require(actor, path.escalation_role, f"correct the label of case {case.id}")
         old = self._relabel(actor, case.comment, label)
-        record(self.s, case, "case.relabelled", actor.name, self.app.clock(), role=path.escalation_role,
+        record(self.s, case, "case.relabelled", actor.name, self.env.clock(), role=path.escalation_role,
                data={"old_label": old, "label": label})
         return case
 
     def relabel_comment(self, actor: Actor, comment_id: int, label: str) -> Comment:
         """Correct the label of a comment that has no case (a missed negative, say)."""
         comment = self.comment(comment_id)
-        path = path_for(self.app, self.s, comment.post)
+        path = path_for(self.env, self.s, comment.post)
         self._require(actor, path.escalation_role, f"correct the label of comment {comment.id}")
         old = self._relabel(actor, comment, label)
         audit.append(self.s, actor=actor.name, action="comment.relabelled", role=path.escalation_role,
                      subject_type="comment", subject_id=comment.id, data={"old_label": old, "label": label},
-                     at=self.app.clock())
+                     at=self.env.clock())
         return comment
 
     def _relabel(self, actor: Actor, comment: Comment, label: str) -> str | None:
@@ -346,7 +332,7 @@ class Cases:
             raise InvalidInput(f"comment {comment.id} is the account's own reply; it has no sentiment label")
         old = comment.label
         self.s.add(LabelFeedback(comment_id=comment.id, text=comment.text, old_label=old, label=label,
-                                 user_id=actor.id, created_at=self.app.clock()))
+                                 user_id=actor.id, created_at=self.env.clock()))
         comment.label = label
         return old
 
@@ -358,7 +344,7 @@ class Cases:
         answered once through the publishing queue.
         """
         comment = self.comment(comment_id)
-        path = path_for(self.app, self.s, comment.post)
+        path = path_for(self.env, self.s, comment.post)
         self._require(actor, path.response_role, f"answer comment {comment.id}")
         if comment.is_own:
             raise InvalidInput(f"comment {comment.id} is the account's own reply")
@@ -371,7 +357,7 @@ class Cases:
                                         f"{existing.status})")
             raise InvalidTransition(
                 f"comment {comment.id} is escalated as case {existing.id} ({existing.status}): draft the answer "
-                f"with 'humas cases draft {existing.id}' for the {self.app.sops.role_label(path.escalation_role)}'s "
+                f"with 'humas cases draft {existing.id}' for the {self.env.sops.role_label(path.escalation_role)}'s "
                 "approval"
             )
         if comment.classified_at is None:
@@ -379,9 +365,9 @@ class Cases:
                                     "next run")
         if comment.escalate or comment.abusive:
             raise InvalidTransition(f"comment {comment.id} is flagged and needs the "
-                                    f"{self.app.sops.role_label(path.escalation_role)}'s approval")
-        body = check_reply_text(self.app, comment.account, text)
-        now = self.app.clock()
+                                    f"{self.env.sops.role_label(path.escalation_role)}'s approval")
+        body = check_reply_text(self.env.settings, comment.account, text)
+        now = self.env.clock()
         case = Case(comment_id=comment.id, status=C.REPLY_DRAFTED, reason="direct", sop_id=path.sop.id,
                     opened_at=now, draft_text=body, drafted_by_id=actor.id, drafted_at=now)
         try:
@@ -392,16 +378,16 @@ class Cases:
             raise InvalidTransition(f"comment {comment.id} got a case meanwhile; see 'humas cases list'") from None
         if path.sop.direct_reply:
             return self._approve(actor, case, path, "", action="case.direct_reply")
-        enter_step(self.app, self.s, case, path.review, now)
+        enter_step(self.env, self.s, case, path.review, now)
         record(self.s, case, "case.drafted", actor.name, now, role=path.response_role,
                data={"text": body, "direct": True})
         return case
 
 
-def mark_hidden(session: Session, case: Case, actor: str, role: str, now: datetime, *, by: int | None = None,
-                note: str = "") -> None:
+def mark_hidden(env: Env, session: Session, case: Case, actor: str, role: str, now: datetime, *,
+                by: int | None = None, note: str = "") -> None:
     """The comment is hidden on the platform: close the case (``hidden``)."""
-    close_period(session, case, now, "hidden", by)
+    close_period(env, session, case, now, "hidden", by)
     case.status, case.closed_at = C.HIDDEN, now
     if by is not None:
         case.decided_by_id, case.decided_at = by, now

@@ -9,18 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from humas.app import App
+from humas.env import Env
 from humas.errors import InvalidInput
+from humas.sentiment.base import LABELS
 from humas.store.models import Case, CaseStatus, Comment, Post, StepPeriod
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.REPLY_DRAFTED, CaseStatus.REJECTED, CaseStatus.APPROVED)
-
-
-def _iso(app: App, dt: datetime | None) -> str | None:
-    return app.local(dt).isoformat(timespec="seconds") if dt is not None else None
+#: Comment filters besides a case status: escalated or abusive, without a case, hidden on the platform.
+COMMENT_STATES = ("flagged", "no_case", "hidden")
 
 
 def _probs(c: Comment) -> dict[str, float] | None:
@@ -30,44 +29,70 @@ def _probs(c: Comment) -> dict[str, float] | None:
             "positive": round(c.p_positive or 0.0, 4)}
 
 
-def comment_row(app: App, c: Comment, case: Case | None = None) -> dict[str, Any]:
+def comment_row(env: Env, c: Comment, case: Case | None = None) -> dict[str, Any]:
     return {
         "id": c.id, "text": c.text, "label": c.label, "remote_id": c.post.remote_id,
         "comment_remote_id": c.remote_id, "parent_remote_id": c.parent_remote_id, "author": c.author_handle,
-        "created_at": _iso(app, c.created_at), "account": c.account, "platform": c.platform,
+        "created_at": env.local_iso(c.created_at), "account": c.account, "platform": c.platform,
         "escalate": c.escalate, "abusive": c.abusive, "probabilities": _probs(c), "source": c.source,
         "is_own": c.is_own, "hidden": c.hidden, "deleted": c.deleted, "post_url": c.post.remote_url,
         "case_id": case.id if case else None, "case_status": case.status if case else None,
     }
 
 
-def list_comments(app: App, s: Session, *, flagged: bool = False, account: str | None = None,
-                  post_remote_id: str | None = None, limit: int = 100, own: bool = False) -> list[dict[str, Any]]:
-    """The latest ``limit`` comments, oldest first. ``flagged``: escalated, abusive or with a case."""
+def comment_query(*, own: bool = False, account: str | None = None, label: str | None = None,
+                  state: str | None = None, post_remote_id: str | None = None) -> Select[Comment, Case]:
+    """The one query behind every comment list (CLI, pages, API): comments with their case, if any.
+
+    ``label``: a label or ``unclassified``. ``state``: ``flagged`` (escalated or abusive), ``flagged_or_case``,
+    ``no_case``, ``hidden`` or a case status. ``own``: include the accounts' own replies. Unknown values are
+    the caller's to refuse; callers add the order and the limit.
+    """
     q = select(Comment, Case).outerjoin(Case, Case.comment_id == Comment.id)
     if not own:
         q = q.where(Comment.is_own.is_(False))
-    if flagged:
-        q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True), Case.id.is_not(None)))
     if account:
-        app.settings.account(account)
         q = q.where(Comment.account == account)
+    if label in LABELS:
+        q = q.where(Comment.label == label)
+    elif label == "unclassified":
+        q = q.where(Comment.label.is_(None))
+    if state == "flagged":
+        q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True)))
+    elif state == "flagged_or_case":
+        q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True), Case.id.is_not(None)))
+    elif state == "no_case":
+        q = q.where(Case.id.is_(None))
+    elif state == "hidden":
+        q = q.where(Comment.hidden.is_(True))
+    elif state in {c.value for c in CaseStatus}:
+        q = q.where(Case.status == state)
     if post_remote_id:
         q = q.join(Post, Post.id == Comment.post_id).where(Post.remote_id == post_remote_id)
+    return q
+
+
+def list_comments(env: Env, s: Session, *, flagged: bool = False, account: str | None = None,
+                  post_remote_id: str | None = None, limit: int = 100, own: bool = False) -> list[dict[str, Any]]:
+    """The latest ``limit`` comments, oldest first. ``flagged``: escalated, abusive or with a case."""
+    if account:
+        env.settings.account(account)
+    q = comment_query(own=own, account=account, state="flagged_or_case" if flagged else None,
+                      post_remote_id=post_remote_id)
     rows = s.execute(q.order_by(Comment.id.desc()).limit(limit)).all()
-    return [comment_row(app, c, case) for c, case in reversed(rows)]
+    return [comment_row(env, c, case) for c, case in reversed(rows)]
 
 
-def case_row(app: App, case: Case, due: datetime | None = None, step: str | None = None) -> dict[str, Any]:
+def case_row(env: Env, case: Case, due: datetime | None = None, step: str | None = None) -> dict[str, Any]:
     c = case.comment
     return {
         "id": case.id, "status": case.status, "reason": case.reason, "comment_id": c.id, "text": c.text,
         "label": c.label, "probabilities": _probs(c), "author": c.author_handle, "account": c.account,
         "remote_id": c.post.remote_id, "post_url": c.post.remote_url, "comment_remote_id": c.remote_id,
         "parent_remote_id": c.parent_remote_id, "sop": case.sop_id, "draft": case.draft_text or None,
-        "note": case.note or None, "opened_at": _iso(app, case.opened_at), "due_at": _iso(app, due),
-        "step": step, "drafted_at": _iso(app, case.drafted_at), "decided_at": _iso(app, case.decided_at),
-        "closed_at": _iso(app, case.closed_at), "reply_job_id": case.reply_job_id,
+        "note": case.note or None, "opened_at": env.local_iso(case.opened_at), "due_at": env.local_iso(due),
+        "step": step, "drafted_at": env.local_iso(case.drafted_at), "decided_at": env.local_iso(case.decided_at),
+        "closed_at": env.local_iso(case.closed_at), "reply_job_id": case.reply_job_id,
     }
 
 
@@ -82,7 +107,7 @@ def parse_status(status: str | None) -> list[str] | None:
     return [status]
 
 
-def list_cases(app: App, s: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+def list_cases(env: Env, s: Session, *, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
     q = select(Case)
     wanted = parse_status(status)
     if wanted is not None:
@@ -99,11 +124,11 @@ def list_cases(app: App, s: Session, *, status: str | None = None, limit: int = 
     out = []
     for case in cases:
         p = open_by_case.get(case.id)
-        out.append(case_row(app, case, p.due_at if p else None, p.step_id if p else None))
+        out.append(case_row(env, case, p.due_at if p else None, p.step_id if p else None))
     return out
 
 
-def thread(app: App, s: Session, case: Case) -> list[dict[str, Any]]:
+def thread(env: Env, s: Session, case: Case) -> list[dict[str, Any]]:
     """The case's comment with its parent and the other replies under the same parent (the context to answer in)."""
     c = case.comment
     root = c.parent_remote_id or c.remote_id
@@ -112,4 +137,4 @@ def thread(app: App, s: Session, case: Case) -> list[dict[str, Any]]:
                               or_(Comment.remote_id == root, Comment.parent_remote_id == root))
         .order_by(Comment.created_at, Comment.id)
     ).scalars()
-    return [comment_row(app, r) for r in rows]
+    return [comment_row(env, r) for r in rows]

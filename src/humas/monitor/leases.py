@@ -1,9 +1,7 @@
-"""Per-account monitoring work, claimed with leases like publication jobs.
+"""Per-account monitoring work, claimed with leases like publication jobs (:mod:`humas.store.leases`).
 
-One ``poll_leases`` row per account. :func:`claim` takes due, unleased rows in one atomic
-``UPDATE … WHERE account IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`` (on SQLite the database-wide write lock
-of ``BEGIN IMMEDIATE`` does the same job), so two daemons never poll one account at once. Every later write is
-fenced on the claim's token: a monitor that lost its lease changes nothing.
+One ``poll_leases`` row per account: two daemons never poll one account at once, and a monitor that lost its
+lease changes nothing.
 """
 
 from __future__ import annotations
@@ -12,13 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from humas.queue.jobs import new_token
 from humas.store.engine import Database
+from humas.store.leases import LeaseTable, new_token
 from humas.store.models import AccountState, PollLease
+
+LEASES = LeaseTable(PollLease.account, PollLease.lease_owner, PollLease.lease_until)
 
 
 @dataclass(frozen=True)
@@ -59,44 +59,22 @@ def claim(db: Database, owner: str, accounts: Sequence[str], *, now: datetime, l
     token = new_token(owner)
     paused = exists().where(AccountState.name == PollLease.account, AccountState.status == "paused")
     free = or_(PollLease.lease_owner.is_(None), PollLease.lease_until.is_(None), PollLease.lease_until < now)
-    pick = (
-        select(PollLease.account)
-        .where(PollLease.account.in_(list(accounts)), PollLease.next_run_at <= now, free, ~paused)
-        .order_by(PollLease.next_run_at, PollLease.account)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    stmt = (
-        update(PollLease)
-        .where(PollLease.account.in_(pick))
-        .values(lease_owner=token, lease_until=now + lease)
-        .returning(PollLease.account, PollLease.budget_day, PollLease.budget_used)
-        .execution_options(synchronize_session=False)
-    )
     with db.session() as s:
-        rows = s.execute(stmt).all()
+        rows = LEASES.claim(
+            s, token, where=[PollLease.account.in_(list(accounts)), PollLease.next_run_at <= now, free, ~paused],
+            order_by=[PollLease.next_run_at, PollLease.account], limit=limit, until=now + lease,
+            returning=[PollLease.account, PollLease.budget_day, PollLease.budget_used],
+        )
     return [PollClaim(r[0], token, r[1], r[2]) for r in sorted(rows)]
 
 
 def record(session: Session, c: PollClaim, *, budget_day: str, budget_used: int, lease_until: datetime) -> bool:
     """In the caller's transaction: the budget spent so far and a longer lease; False when the lease was lost."""
-    res = session.execute(
-        update(PollLease)
-        .where(PollLease.account == c.account, PollLease.lease_owner == c.token)
-        .values(budget_day=budget_day, budget_used=budget_used, lease_until=lease_until)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+    return LEASES.fenced(session, c.account, c.token,
+                         {"budget_day": budget_day, "budget_used": budget_used, "lease_until": lease_until})
 
 
 def release(db: Database, c: PollClaim, *, next_run_at: datetime) -> bool:
     """Hand the account back, due again at ``next_run_at``; False when the lease had been lost."""
     with db.session() as s:
-        res = s.execute(
-            update(PollLease)
-            .where(PollLease.account == c.account, PollLease.lease_owner == c.token)
-            .values(lease_owner=None, lease_until=None, next_run_at=next_run_at)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+        return LEASES.fenced(s, c.account, c.token, {**LEASES.release_values(), "next_run_at": next_run_at})

@@ -4,12 +4,12 @@ One :meth:`Monitor.run_once`:
 
 1. claims the accounts that are due (:mod:`humas.monitor.leases`: one atomic claim, so two daemons never poll one
    account at once);
-2. lets the sandbox platform simulate the public's comments up to now (sandbox accounts, ``sandbox_simulation``);
-3. per account, polls each post whose ``next_poll_at`` has come: follows the adapter's cursor for at most
+2. per account, polls each post whose ``next_poll_at`` has come: follows the adapter's cursor for at most
    ``max_pages`` calls, stores each comment once (:func:`~humas.monitor.store.store_comments`), moves the post's
    cursor and its next poll along the decay schedule, and counts the API cost against the account's daily budget;
-   each post is one transaction, fenced on the lease;
-4. classifies what is pending and opens cases (:class:`~humas.escalation.pipeline.Escalator`).
+   each post is one transaction, fenced on the lease.
+
+What it stores is left unclassified for the classification stage (:mod:`humas.classify`).
 
 A rate limit or quota postpones only that account (``next_run_at`` = the platform's reset); an expired token is
 reported (the dispatcher pauses the account when it publishes); a spent budget stops the account until the next
@@ -19,15 +19,13 @@ local day. Network calls never run inside a database transaction.
 from __future__ import annotations
 
 import logging
-import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from humas.app import App
+from humas.env import Env
 from humas.errors import (
     AuthExpired,
     ContentRejected,
@@ -38,18 +36,14 @@ from humas.errors import (
     QuotaExhausted,
     RateLimited,
 )
-from humas.escalation.pipeline import Escalator, OpenedCase, PipelineReport
 from humas.monitor import leases
 from humas.monitor.leases import PollClaim
 from humas.monitor.schedule import next_poll, parse_schedule
 from humas.monitor.store import store_comments
-from humas.publisher.base import Platform, PlatformAdapter, PlatformPostRef, RemoteComment
-from humas.sentiment.base import Classifier
+from humas.publisher.base import AdapterFor, PlatformAdapter, PlatformPostRef, RemoteComment
 from humas.store.models import Post
 
 log = logging.getLogger("humas.monitor")
-
-AdapterFor = Callable[[str], PlatformAdapter]
 
 RETRY_AFTER_ERROR = timedelta(minutes=1)
 RETRY_AFTER_AUTH = timedelta(minutes=15)
@@ -81,23 +75,13 @@ class AccountReport:
 @dataclass
 class MonitorReport:
     accounts: list[AccountReport] = field(default_factory=list)
-    simulated: int = 0
-    pipeline: PipelineReport = field(default_factory=PipelineReport)
 
     @property
     def new_comments(self) -> int:
         return sum(a.new for a in self.accounts)
 
-    @property
-    def cases(self) -> list[int]:
-        return self.pipeline.cases
-
     def outcome(self, account: str) -> str | None:
         return next((a.outcome for a in self.accounts if a.account == account), None)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"accounts": [a.as_dict() for a in self.accounts], "simulated": self.simulated,
-                "new_comments": self.new_comments, **self.pipeline.as_dict()}
 
 
 @dataclass
@@ -110,53 +94,34 @@ class _Fetched:
 
 
 class Monitor:
-    """Comment polling for one daemon (``owner`` names it in leases, e.g. ``host:pid``).
+    """Comment polling for one daemon (``owner`` names it in leases, e.g. ``host:pid``) through ``adapter_for``."""
 
-    ``adapter_for`` defaults to the App's adapter registry; ``classifier`` to the App's configured classifier;
-    ``notify_case`` to a :class:`~humas.notify.Notifier` telling the escalation role.
-    """
-
-    def __init__(
-        self,
-        app: App,
-        owner: str,
-        *,
-        adapter_for: AdapterFor | None = None,
-        classifier: Classifier | None = None,
-        notify_case: Callable[[OpenedCase], object] | None = None,
-        rng: random.Random | None = None,
-        max_pages: int = 10,
-        max_posts: int = 100,
-    ) -> None:
-        self.app = app
+    def __init__(self, env: Env, owner: str, *, adapter_for: AdapterFor, max_pages: int = 10,
+                 max_posts: int = 100) -> None:
+        self.env = env
         self.owner = owner
-        self.settings = app.settings.monitor
+        self.settings = env.settings.monitor
         self.schedule = parse_schedule(self.settings.schedule)
-        self.adapter_for = adapter_for or app.adapters.get
-        self.escalator = Escalator(app, classifier=classifier, notify_case=notify_case, adapter_for=self.adapter_for)
-        self.rng = rng or random.Random()
+        self.adapter_for = adapter_for
         self.max_pages = max_pages
         self.max_posts = max_posts
-        self._sandbox: Any = None
 
     @property
     def lease(self) -> timedelta:
         return timedelta(seconds=self.settings.lease_seconds)
 
     def accounts(self) -> list[str]:
-        return [a.name for a in self.app.settings.accounts if a.enabled]
+        return [a.name for a in self.env.settings.accounts if a.enabled]
 
     # --- one run ------------------------------------------------------------------------------------------------
 
     def run_once(self, now: datetime | None = None) -> MonitorReport:
-        """Poll every due account this monitor can claim, then classify and escalate what is new."""
-        now = now or self.app.clock()
+        """Poll every due account this monitor can claim and store what is new."""
+        now = now or self.env.clock()
         report = MonitorReport()
         names = self.accounts()
-        leases.ensure(self.app.db, names, now)
-        claims = leases.claim(self.app.db, self.owner, names, now=now, lease=self.lease)
-        if claims and self.settings.sandbox_simulation and any(self._is_sandbox(c.account) for c in claims):
-            report.simulated = self._simulate(now)
+        leases.ensure(self.env.db, names, now)
+        claims = leases.claim(self.env.db, self.owner, names, now=now, lease=self.lease)
         for c in claims:
             try:
                 rep = self._poll_account(c, now)
@@ -164,34 +129,19 @@ class Monitor:
                 log.exception("monitor: account %s failed", c.account)
                 rep = AccountReport(c.account, outcome="error", detail=f"{type(exc).__name__}: {exc}")
                 rep.next_run_at = now + RETRY_AFTER_ERROR
-                leases.release(self.app.db, c, next_run_at=rep.next_run_at)
+                leases.release(self.env.db, c, next_run_at=rep.next_run_at)
             report.accounts.append(rep)
-        report.pipeline = self.escalator.process_pending(now)
         return report
-
-    def _is_sandbox(self, account: str) -> bool:
-        return self.app.settings.account(account).platform is Platform.SANDBOX
-
-    def _simulate(self, now: datetime) -> int:
-        try:
-            if self._sandbox is None:
-                from humas.publisher.sandbox import SandboxPlatform
-
-                self._sandbox = SandboxPlatform(self.app.settings.sandbox_db, self.app.clock)
-            return int(self._sandbox.simulate(now, self.rng))
-        except HumasError as exc:
-            log.warning("monitor: sandbox simulation failed: %s", exc.message)
-            return 0
 
     # --- one account --------------------------------------------------------------------------------------------
 
     def budget_key(self, account: str) -> str:
         """The ``monitor.daily_budget`` key of an account: its platform, or the one a sandbox account imitates."""
-        return self.app.settings.account(account).behaves_like.value
+        return self.env.settings.account(account).behaves_like.value
 
     def _poll_account(self, c: PollClaim, now: datetime) -> AccountReport:
         rep = AccountReport(c.account)
-        day = self.app.local(now).date().isoformat()
+        day = self.env.local(now).date().isoformat()
         used = c.budget_used if c.budget_day == day else 0
         budget = self.settings.daily_budget.get(self.budget_key(c.account))
         rep.budget = budget
@@ -202,7 +152,7 @@ class Monitor:
         except HumasError as exc:  # missing credentials or extra: said once per retry period, never fatal
             rep.outcome, rep.detail = "error", exc.message
             rep.next_run_at = now + RETRY_AFTER_AUTH
-            leases.release(self.app.db, c, next_run_at=rep.next_run_at)
+            leases.release(self.env.db, c, next_run_at=rep.next_run_at)
             return rep
         for post_id in due:
             assert adapter is not None
@@ -210,7 +160,7 @@ class Monitor:
                 rep.outcome, rep.detail = "budget_spent", f"daily budget {budget} spent"
                 next_run = self._next_day(now)
                 break
-            with self.app.db.session() as s:
+            with self.env.db.session() as s:
                 post = s.get(Post, post_id)
                 if post is None:
                     continue
@@ -223,7 +173,7 @@ class Monitor:
             rep.cost += got.cost
             stop_post = isinstance(got.error, NotFound) or (
                 isinstance(got.error, ContentRejected) and got.error.rule in ("not_found", "deleted"))
-            with self.app.db.session() as s:
+            with self.env.db.session() as s:
                 post = s.get(Post, post_id)
                 assert post is not None
                 stored = store_comments(s, post, got.comments, source="poll", now=now)
@@ -233,7 +183,7 @@ class Monitor:
                 if got.error is None or stop_post or isinstance(got.error, (ContentRejected, InvalidInput)):
                     post.last_polled_at = now
                     post.next_poll_at = None if stop_post else next_poll(self.schedule, post.published_at, now)
-                if not leases.record(s, c, budget_day=day, budget_used=used, lease_until=self.app.clock() + self.lease):
+                if not leases.record(s, c, budget_day=day, budget_used=used, lease_until=self.env.clock() + self.lease):
                     s.rollback()
                     rep.outcome, rep.detail = "lease_lost", "another monitor took over this account"
                     rep.budget_used = used
@@ -259,12 +209,12 @@ class Monitor:
             rep.outcome, rep.detail, next_run = "budget_spent", f"daily budget {budget} spent", self._next_day(now)
         rep.budget_used = used
         rep.next_run_at = next_run or self._next_run(c.account, now)
-        leases.release(self.app.db, c, next_run_at=rep.next_run_at)
+        leases.release(self.env.db, c, next_run_at=rep.next_run_at)
         return rep
 
     def _due_posts(self, account: str, now: datetime) -> list[int]:
         due = or_(Post.next_poll_at <= now, and_(Post.next_poll_at.is_(None), Post.last_polled_at.is_(None)))
-        with self.app.db.session() as s:
+        with self.env.db.session() as s:
             return list(s.execute(
                 select(Post.id).where(Post.account == account, due)
                 .order_by(func.coalesce(Post.next_poll_at, Post.published_at), Post.id)
@@ -297,7 +247,7 @@ class Monitor:
     def _next_run(self, account: str, now: datetime) -> datetime:
         """The account is due again when its earliest post is, but at least every ``tick_seconds`` (new posts)."""
         tick = now + timedelta(seconds=self.settings.tick_seconds)
-        with self.app.db.session() as s:
+        with self.env.db.session() as s:
             earliest = s.execute(
                 select(func.min(Post.next_poll_at)).where(Post.account == account, Post.next_poll_at.is_not(None))
             ).scalar()
@@ -306,6 +256,6 @@ class Monitor:
         return max(now, min(earliest, tick))
 
     def _next_day(self, now: datetime) -> datetime:
-        local = self.app.local(now)
+        local = self.env.local(now)
         midnight = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         return midnight.astimezone(now.tzinfo)

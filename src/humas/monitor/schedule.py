@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from humas.config import MonitorStage
 from humas.errors import ConfigError
-from humas.workflow.duration import parse_duration
+from humas.sop.duration import parse_duration
 
 
 @dataclass(frozen=True)

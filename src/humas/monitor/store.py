@@ -68,7 +68,7 @@ def _refresh(session: Session, stored: Comment, rc: RemoteComment) -> bool:
         stored.text, changed = rc.text, True
         has_case = session.execute(select(Case.id).where(Case.comment_id == stored.id)).first() is not None
         if not has_case and not stored.is_own:
-            stored.classified_at = None  # edited before anyone acted on it: classify the new text
+            stored.classified_at = stored.triaged_at = None  # edited before anyone acted on it: classify again
     return changed
 
 

@@ -5,7 +5,8 @@
 ``sha256=`` + HMAC-SHA256(app secret, raw body) with a constant-time comparison *before* the body is parsed; a
 missing or wrong signature is 403, and without a configured app secret every delivery is refused (503).
 Comments are mapped to the stored post by account (page id / IG user id in the account's ``options``) and remote
-post id, stored with the same helper as polling (``source="webhook"``), and classified after the answer is sent.
+post id, stored with the same helper as polling (``source="webhook"``); after the answer is sent ``after_store``
+runs (the composition root passes the classification and escalation stages, so a comment becomes a case at once).
 The account's own comments (``from.id`` = the page or IG user) are skipped: our replies must not loop back
 (platform-apis.md §2.4, §3.1).
 """
@@ -16,7 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,13 +27,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from humas.app import App
-from humas.config import Secret
+from humas.config import Secret, Settings
+from humas.env import Env
 from humas.errors import HumasError
-from humas.escalation.pipeline import Escalator
 from humas.monitor.store import existing, store_comments
 from humas.publisher.base import Platform, RemoteComment
-from humas.sentiment.base import Classifier
 from humas.store.models import Post
 
 log = logging.getLogger("humas.monitor")
@@ -142,10 +141,10 @@ def parse_events(payload: Any) -> list[MetaEvent]:
     return out
 
 
-def account_index(app: App) -> dict[tuple[str, str], str]:
+def account_index(settings: Settings) -> dict[tuple[str, str], str]:
     """(kind, page id or IG user id) -> account name, from the accounts' ``options``."""
     index: dict[tuple[str, str], str] = {}
-    for acc in app.settings.accounts:
+    for acc in settings.accounts:
         if not acc.enabled:
             continue
         if acc.behaves_like is Platform.FACEBOOK and acc.options.get("page_id") is not None:
@@ -155,12 +154,12 @@ def account_index(app: App) -> dict[tuple[str, str], str]:
     return index
 
 
-def ingest(app: App, events: list[MetaEvent], now: datetime | None = None) -> IngestResult:
+def ingest(env: Env, events: list[MetaEvent], now: datetime | None = None) -> IngestResult:
     """Store the events' comments (one transaction); returns what happened to them."""
-    now = now or app.clock()
+    now = now or env.clock()
     result = IngestResult(received=len(events))
-    index = account_index(app)
-    with app.db.session() as s:
+    index = account_index(env.settings)
+    with env.db.session() as s:
         for ev in events:
             account = index.get((ev.kind, ev.owner_id))
             if account is None:
@@ -194,22 +193,25 @@ def ingest(app: App, events: list[MetaEvent], now: datetime | None = None) -> In
     return result
 
 
-def webhook_router(app: App, *, classifier: Classifier | None = None,
-                   escalator: Escalator | None = None) -> APIRouter:
-    """The ``/webhooks/meta`` routes for ``app``; mount with ``web_app.include_router(webhook_router(app))``."""
-    router = APIRouter()
-    esc = escalator or Escalator(app, classifier=classifier)
+def webhook_router(env: Env, *, after_store: Callable[[], object] | None = None) -> APIRouter:
+    """The ``/webhooks/meta`` routes; mount with ``web_app.include_router(webhook_router(env, after_store=...))``.
 
-    def classify_now() -> None:
+    ``after_store`` runs in the background after a delivery stored or changed a comment.
+    """
+    router = APIRouter()
+
+    def process_now() -> None:
+        if after_store is None:
+            return
         try:
-            esc.process_pending(app.clock())
-        except Exception:  # the delivery is stored; the monitor's next run classifies it
-            log.exception("webhook: classification after delivery failed")
+            after_store()
+        except Exception:  # the delivery is stored; the daemon's next run processes it
+            log.exception("webhook: processing after delivery failed")
 
     @router.get("/webhooks/meta", include_in_schema=False)
     def verify(request: Request) -> Response:
         q = request.query_params
-        token, expected = q.get("hub.verify_token"), _reveal(app.settings.web.meta_verify_token)
+        token, expected = q.get("hub.verify_token"), _reveal(env.settings.web.meta_verify_token)
         challenge = q.get("hub.challenge")
         if (expected is None or q.get("hub.mode") != "subscribe" or token is None or challenge is None
                 or not hmac.compare_digest(token.encode("utf-8"), expected.encode("utf-8"))):
@@ -218,7 +220,7 @@ def webhook_router(app: App, *, classifier: Classifier | None = None,
 
     @router.post("/webhooks/meta", include_in_schema=False)
     async def deliver(request: Request, background: BackgroundTasks) -> Response:
-        secret = _reveal(app.settings.web.meta_app_secret)
+        secret = _reveal(env.settings.web.meta_app_secret)
         if secret is None:
             return JSONResponse({"error": "webhooks are not configured (web.meta_app_secret)"}, status_code=503)
         body = await request.body()
@@ -231,9 +233,9 @@ def webhook_router(app: App, *, classifier: Classifier | None = None,
         except ValueError:
             return JSONResponse({"error": "invalid JSON"}, status_code=400)
         events = parse_events(payload)
-        result = await run_in_threadpool(ingest, app, events)
+        result = await run_in_threadpool(ingest, env, events)
         if result.new or result.updated:
-            background.add_task(classify_now)
+            background.add_task(process_now)
         return JSONResponse(result.as_dict())
 
     return router

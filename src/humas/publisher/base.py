@@ -7,21 +7,13 @@ Adapters take and return these dataclasses, never vendor JSON. Each adapter maps
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-
-class Platform(enum.StrEnum):
-    X = "x"
-    FACEBOOK = "facebook"
-    INSTAGRAM = "instagram"
-    INSTAGRAM_PRIVATE = "instagram-private"
-    YOUTUBE = "youtube"
-    SANDBOX = "sandbox"
+from humas.platforms import Platform as Platform  # re-exported: adapters name the platform from here
 
 
 @dataclass(frozen=True)
@@ -229,6 +221,11 @@ class PlatformAdapter(Protocol):
     def check(self) -> AccountStatus:
         """A cheap authenticated call; says whether the credentials work and when they expire."""
         ...
+
+
+#: The adapter lookup the stages receive: account name -> its adapter (``ConfigError``/``Unavailable`` when it
+#: cannot be built).
+AdapterFor = Callable[[str], PlatformAdapter]
 
 
 def reject_if_invalid(problems: list[Problem], *, platform: str, account: str) -> None:

@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
 from urllib3.exceptions import MaxRetryError
 
+from humas.clock import utcnow as utcnow  # the default adapter clock
 from humas.errors import NetworkError, OutcomeUnknown, PublishError
 
 DEFAULT_TIMEOUT: float = 30.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def utcnow() -> datetime:
-    """The default adapter clock (timezone-aware UTC)."""
-    return datetime.now(UTC)
 
 
 def maybe_sent(exc: requests.RequestException) -> bool:

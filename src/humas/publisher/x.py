@@ -1,12 +1,13 @@
-"""X (Twitter) API v2 adapter: tweepy ``Client`` for posts/search/hide, our own v2 chunked media upload.
+"""X (Twitter) API v2 adapter: tweepy ``Client`` for posts/search/hide, our own v2 media upload (:mod:`.x_media`).
 
 Hosts (platform-apis.md §1.1, §6): tweepy hard-codes ``https://api.twitter.com``; the media upload and the OAuth 2.0
 token endpoint use ``https://api.x.com`` (the host of X's current v2 docs). Both are served.
 
-Auth: OAuth 1.0a user context when the four consumer/access keys are given (tokens never expire); otherwise OAuth 2.0
-user context whose rotating tokens live in the :class:`SecretStore`. Either way the credentials are applied by our
-session wrapper at request time, never handed to tweepy: tweepy logs request headers at DEBUG level (§9 of style.md),
-and a refreshed token is used without rebuilding the client. tweepy is always called with ``user_auth=False``.
+Auth (:mod:`.x_auth`): OAuth 1.0a user context when the four consumer/access keys are given (tokens never expire);
+otherwise OAuth 2.0 user context whose rotating tokens live in the :class:`SecretStore`. Either way the credentials are
+applied by our session wrapper at request time, never handed to tweepy: tweepy logs request headers at DEBUG level
+(§9 of style.md), and a refreshed token is used without rebuilding the client. tweepy is always called with
+``user_auth=False``.
 """
 
 from __future__ import annotations
@@ -14,25 +15,22 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, NoReturn
 
 import requests
 import tweepy
-from requests_oauthlib import OAuth1
 
 from humas.errors import (
     AlreadyPublished,
     AuthExpired,
-    ConfigError,
     ContentRejected,
     PlatformUnavailable,
     PublishError,
     QuotaExhausted,
     RateLimited,
-    RetryLater,
 )
 from humas.publisher import http
 from humas.publisher.base import (
@@ -40,7 +38,6 @@ from humas.publisher.base import (
     Checkpoint,
     CommentPage,
     CommentRef,
-    MediaFile,
     Platform,
     PlatformLimits,
     PlatformPostRef,
@@ -54,15 +51,15 @@ from humas.publisher.base import (
     check_limits,
 )
 from humas.publisher.limits import LIMITS
+from humas.publisher.x_auth import KEY_ACCESS as KEY_ACCESS
+from humas.publisher.x_auth import KEY_EXPIRES as KEY_EXPIRES
+from humas.publisher.x_auth import KEY_REFRESH as KEY_REFRESH
+from humas.publisher.x_auth import TOKEN_URL as TOKEN_URL
+from humas.publisher.x_auth import XAuth
+from humas.publisher.x_media import MEDIA_URL as MEDIA_URL
+from humas.publisher.x_media import MediaUploader, MiB
 
 API = "https://api.x.com"
-TOKEN_URL = f"{API}/2/oauth2/token"
-MEDIA_URL = f"{API}/2/media/upload"
-MiB = 1024 * 1024
-
-KEY_ACCESS = "oauth2_access_token"
-KEY_REFRESH = "oauth2_refresh_token"
-KEY_EXPIRES = "oauth2_expires_at"
 
 TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user_id", "referenced_tweets"]
 # 403 bodies that mean "this account/app cannot post at all" rather than "this post is refused" (§1.4): the account
@@ -99,12 +96,6 @@ def compose_text(draft: PostDraft) -> str:
     return draft.text
 
 
-def _media_category(m: MediaFile) -> str:
-    if m.mime == "image/gif":
-        return "tweet_gif"
-    return "tweet_video" if m.is_video else "tweet_image"
-
-
 class XAdapter:
     """One X account. See the module docstring for hosts and auth."""
 
@@ -138,24 +129,28 @@ class XAdapter:
         self._session = session if session is not None else requests.Session()
         self._user_id = user_id
         self._username: str | None = None
-        self._media_chunk_size = media_chunk_size
-        oauth1 = (consumer_key, consumer_secret, access_token, access_token_secret)
-        self._oauth1: OAuth1 | None = None
-        if any(oauth1):
-            if not all(oauth1):
-                raise ConfigError(f"X account {account}: OAuth 1.0a needs consumer key/secret and access token/secret")
-            self._oauth1 = OAuth1(consumer_key, consumer_secret, access_token, access_token_secret)
-        elif not (client_id and secret_store is not None):
-            raise ConfigError(f"X account {account}: give OAuth 1.0a keys, or OAuth 2.0 client_id and secret store")
-        self._client_id = client_id
-        self._client_secret = client_secret
-        self._store = secret_store
-        # bearer_token is a placeholder: _prepare() replaces the header with the real credentials on every call
+        self._auth = XAuth(
+            account,
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            access_token=access_token,
+            access_token_secret=access_token_secret,
+            client_id=client_id,
+            client_secret=client_secret,
+            secret_store=secret_store,
+            clock=clock,
+            post=lambda url, **kwargs: self._json(self._request("POST", url, **kwargs)),
+            platform=self.platform,
+        )
+        # bearer_token is a placeholder: XAuth.apply() replaces the header with the real credentials on every call
         self._client = tweepy.Client(bearer_token="set-per-request", return_type=dict, wait_on_rate_limit=False)
-        self._client.session = http.DefaultTimeout(self._session, timeout, prepare=self._prepare)
+        self._client.session = http.DefaultTimeout(self._session, timeout, prepare=self._auth.apply)
+        self._media = MediaUploader(
+            self._media_call, chunk_size=media_chunk_size, clock=clock, platform=self.platform, account=account
+        )
 
     def __repr__(self) -> str:
-        return f"XAdapter(account={self.account!r}, auth={'oauth1' if self._oauth1 else 'oauth2'!r})"
+        return f"XAdapter(account={self.account!r}, auth={'oauth1' if self._auth.oauth1 else 'oauth2'!r})"
 
     # --- validate -------------------------------------------------------------------------------------------------
 
@@ -174,13 +169,9 @@ class XAdapter:
     def publish(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult:
         if tweet_id := ckpt.get("tweet_id"):
             return self._result(str(tweet_id))
-        media_ids = self._upload_media(req.draft.media, ckpt)
+        media_ids = self._media.media_ids(req.draft.media, ckpt)
         try:
-            resp = self._call(
-                lambda: self._client.create_tweet(
-                    text=compose_text(req.draft), media_ids=media_ids or None, user_auth=False
-                )
-            )
+            tweet_id = self._post(ckpt, text=compose_text(req.draft), media_ids=media_ids or None)
         except AlreadyPublished as exc:
             found = self._find_quietly(req, ckpt)
             raise AlreadyPublished(
@@ -190,8 +181,6 @@ class XAdapter:
                 platform=self.platform,
                 account=self.account,
             ) from exc
-        tweet_id = str(resp["data"]["id"])
-        ckpt.save("tweet_id", tweet_id)
         return self._result(tweet_id)
 
     def find_published(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
@@ -269,11 +258,7 @@ class XAdapter:
     def reply(self, comment: CommentRef, text: str, ckpt: Checkpoint) -> ReplyResult:
         if tweet_id := ckpt.get("tweet_id"):
             return ReplyResult(str(tweet_id), self._url(str(tweet_id)))
-        resp = self._call(
-            lambda: self._client.create_tweet(text=text, in_reply_to_tweet_id=comment.remote_id, user_auth=False)
-        )
-        tweet_id = str(resp["data"]["id"])
-        ckpt.save("tweet_id", tweet_id)
+        tweet_id = self._post(ckpt, text=text, in_reply_to_tweet_id=comment.remote_id)
         return ReplyResult(tweet_id, self._url(tweet_id))
 
     def hide_comment(self, comment: CommentRef) -> None:
@@ -285,171 +270,9 @@ class XAdapter:
             self._me(force=True)
         except AuthExpired as exc:
             return AccountStatus(ok=False, detail=exc.message)
-        how = "OAuth 1.0a" if self._oauth1 else "OAuth 2.0"
+        how = "OAuth 1.0a" if self._auth.oauth1 else "OAuth 2.0"
         # OAuth 1.0a tokens never expire; OAuth 2.0 access tokens are refreshed here, refresh tokens have no set expiry
         return AccountStatus(ok=True, detail=f"@{self._username} (id {self._user_id}), {how}")
-
-    # --- media ----------------------------------------------------------------------------------------------------
-
-    def _upload_media(self, media: Sequence[MediaFile], ckpt: Checkpoint) -> list[str]:
-        """Media ids for ``media``, uploading what the checkpoint does not already hold.
-
-        An uploaded id is saved before anything can fail after it; one still processing raises ``RetryLater`` at
-        X's ``check_after_secs`` (we never sleep), and the next attempt asks STATUS for the same id.
-        """
-        saved: list[dict[str, Any] | None] = list(ckpt.get("x_media") or [])
-        saved += [None] * (len(media) - len(saved))
-        now = self._clock().timestamp()
-        ids: list[str] = []
-        for i, m in enumerate(media):
-            entry = saved[i]
-            if entry is None or entry.get("sha256") != m.sha256 or entry.get("expires_at", 0) < now + 300:
-                entry = saved[i] = self._upload_one(m)
-                ckpt.save("x_media", [dict(e) if e else None for e in saved])
-                if entry["state"] != "succeeded":
-                    raise self._processing_later(entry)
-            elif entry["state"] != "succeeded":
-                entry = saved[i] = self._media_status(entry)
-                ckpt.save("x_media", [dict(e) if e else None for e in saved])
-                if entry["state"] != "succeeded":
-                    raise self._processing_later(entry)
-            ids.append(entry["id"])
-        return ids
-
-    def _processing_later(self, entry: dict[str, Any]) -> RetryLater:
-        retry_at = self._clock() + timedelta(seconds=max(1, int(entry["check_after_secs"])))
-        return RetryLater(
-            f"X: media {entry['id']} still processing",
-            retry_after=retry_at,
-            platform=self.platform,
-            account=self.account,
-        )
-
-    def _upload_one(self, m: MediaFile) -> dict[str, Any]:
-        init = self._media_call(
-            "POST",
-            f"{MEDIA_URL}/initialize",
-            json={"media_type": m.mime, "total_bytes": m.size, "media_category": _media_category(m)},
-        )
-        media_id = str(init["data"]["id"])
-        with m.path.open("rb") as f:
-            for index, chunk in enumerate(iter(lambda: f.read(self._media_chunk_size), b"")):
-                self._media_call(
-                    "POST",
-                    f"{MEDIA_URL}/{media_id}/append",
-                    files={"media": ("chunk", chunk, "application/octet-stream")},
-                    data={"segment_index": str(index)},
-                )
-        fin = self._media_call("POST", f"{MEDIA_URL}/{media_id}/finalize")["data"]
-        ttl = int(fin.get("expires_after_secs") or init["data"].get("expires_after_secs") or 86400)
-        entry = {
-            "sha256": m.sha256,
-            "id": media_id,
-            "expires_at": int(self._clock().timestamp()) + ttl,
-            "state": "succeeded",
-            "check_after_secs": 0,
-        }
-        return self._processing(entry, fin.get("processing_info"))
-
-    def _media_status(self, entry: dict[str, Any]) -> dict[str, Any]:
-        data = self._media_call("GET", MEDIA_URL, params={"command": "STATUS", "media_id": entry["id"]})["data"]
-        return self._processing(dict(entry), data.get("processing_info") or {"state": "succeeded"})
-
-    def _processing(self, entry: dict[str, Any], info: dict[str, Any] | None) -> dict[str, Any]:
-        if not info:
-            return entry
-        entry["state"] = info.get("state", "succeeded")
-        entry["check_after_secs"] = int(info.get("check_after_secs") or 5)
-        if entry["state"] == "failed":
-            err = info.get("error") or {}
-            raise ContentRejected(
-                f"X menolak media: {err.get('message') or err.get('name') or 'pemrosesan gagal'}",
-                rule="media_processing",
-                platform=self.platform,
-                account=self.account,
-            )
-        return entry
-
-    def _media_call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        # upload steps post nothing by themselves: a retry at worst leaves an unused media id (idempotent)
-        for attempt in (1, 2):
-            resp = http.request(
-                self._session,
-                method,
-                url,
-                idempotent=True,
-                timeout=self._timeout,
-                platform=self.platform,
-                account=self.account,
-                **self._prepare(dict(kwargs)),
-            )
-            if resp.status_code == 401 and attempt == 1 and self._oauth1 is None:
-                self._refresh()
-                continue
-            if not resp.ok:
-                self._raise_for(resp)
-            return http.json_body(resp)
-        raise AssertionError("unreachable")
-
-    # --- auth -----------------------------------------------------------------------------------------------------
-
-    def _prepare(self, kwargs: dict[str, Any]) -> dict[str, Any]:
-        headers = dict(kwargs.get("headers") or {})
-        headers.pop("Authorization", None)
-        if self._oauth1 is not None:
-            kwargs["auth"] = self._oauth1
-        else:
-            headers["Authorization"] = f"Bearer {self._access_token()}"
-        kwargs["headers"] = headers
-        return kwargs
-
-    def _access_token(self) -> str:
-        assert self._store is not None
-        token = self._store.get(self.account, KEY_ACCESS)
-        expires = self._store.get(self.account, KEY_EXPIRES)
-        if token and expires and datetime.fromisoformat(expires) > self._clock() + timedelta(seconds=60):
-            return token
-        return self._refresh()
-
-    def _refresh(self) -> str:
-        """Swap the stored refresh token for a new access token; X rotates refresh tokens, so store the new one."""
-        assert self._store is not None and self._client_id is not None
-        refresh_token = self._store.get(self.account, KEY_REFRESH)
-        if not refresh_token:
-            raise AuthExpired(
-                f"X account {self.account}: no OAuth 2.0 refresh token stored; authorise it again",
-                platform=self.platform,
-                account=self.account,
-            )
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        auth: tuple[str, str] | None = None
-        if self._client_secret:
-            auth = (self._client_id, self._client_secret)  # confidential client: HTTP Basic (§1.1)
-        else:
-            form["client_id"] = self._client_id
-        # idempotent=True: a lost refresh answer posts nothing; if X rotated anyway the next refresh gets
-        # invalid_request/invalid_grant and the account is paused for re-authorisation
-        resp = http.request(
-            self._session,
-            "POST",
-            TOKEN_URL,
-            data=form,
-            auth=auth,
-            idempotent=True,
-            timeout=self._timeout,
-            platform=self.platform,
-            account=self.account,
-        )
-        if not resp.ok:
-            self._raise_for(resp)
-        body = http.json_body(resp)
-        if new_refresh := body.get("refresh_token"):
-            self._store.set(self.account, KEY_REFRESH, new_refresh)
-        access = str(body["access_token"])
-        expires_at = self._clock() + timedelta(seconds=int(body.get("expires_in") or 7200))
-        self._store.set(self.account, KEY_ACCESS, access)
-        self._store.set(self.account, KEY_EXPIRES, expires_at.isoformat())
-        return access
 
     def _me(self, force: bool = False) -> str:
         if self._user_id and not force:
@@ -460,7 +283,7 @@ class XAdapter:
         self._user_id, self._username = str(data["id"]), data.get("username")
         return self._user_id
 
-    # --- helpers --------------------------------------------------------------------------------------------------
+    # --- transport ------------------------------------------------------------------------------------------------
 
     def _call(self, fn: Callable[[], Any], *, idempotent: bool = False) -> Any:
         """Run one tweepy call; with OAuth 2.0 a 401 refreshes the token and retries once (nothing was posted)."""
@@ -468,13 +291,51 @@ class XAdapter:
             try:
                 return fn()
             except tweepy.Unauthorized as exc:
-                if attempt == 1 and self._oauth1 is None:
-                    self._refresh()
+                if attempt == 1 and self._auth.oauth1 is None:
+                    self._auth.refresh()
                     continue
                 self._raise_for(exc, idempotent=idempotent)
             except (tweepy.HTTPException, requests.RequestException) as exc:
                 self._raise_for(exc, idempotent=idempotent)
         raise AssertionError("unreachable")
+
+    def _media_call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+        """One media upload step, authorised; with OAuth 2.0 a 401 refreshes the token and retries once."""
+        for attempt in (1, 2):
+            resp = self._request(method, url, **self._auth.apply(dict(kwargs)))
+            if resp.status_code == 401 and attempt == 1 and self._auth.oauth1 is None:
+                self._auth.refresh()
+                continue
+            return self._json(resp)
+        raise AssertionError("unreachable")
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        # token refresh and upload steps post nothing by themselves (a retried upload step at worst leaves an unused
+        # media id), so a lost answer is a NetworkError, never OutcomeUnknown
+        return http.request(
+            self._session,
+            method,
+            url,
+            idempotent=True,
+            timeout=self._timeout,
+            platform=self.platform,
+            account=self.account,
+            **kwargs,
+        )
+
+    def _json(self, resp: requests.Response) -> dict[str, Any]:
+        if not resp.ok:
+            self._raise_for(resp)
+        return http.json_body(resp)
+
+    # --- helpers --------------------------------------------------------------------------------------------------
+
+    def _post(self, ckpt: Checkpoint, **fields: Any) -> str:
+        """Create a post (not idempotent: never retried) and checkpoint its id before anything else can fail."""
+        resp = self._call(lambda: self._client.create_tweet(**fields, user_auth=False))
+        tweet_id = str(resp["data"]["id"])
+        ckpt.save("tweet_id", tweet_id)
+        return tweet_id
 
     def _find_quietly(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
         try:

@@ -3,10 +3,9 @@
 Everything, token refresh included, goes through ``requests`` (``responses`` intercepts it); google-api-python-client
 is not used because it runs on httplib2 (§4.1).
 
-Uploads use the resumable protocol (§4.2). The session URI is saved to the checkpoint *before* the first byte is sent,
-so a crash, a timeout or a 5xx mid-upload resumes from the byte YouTube reports instead of uploading (or creating) the
-video twice. The adapter never sleeps: it retries an interrupted chunk at most :attr:`YouTubeAdapter.max_resumes`
-times per call, then raises and the queue comes back later, resuming from the checkpoint.
+Uploads use the resumable protocol (§4.2, :mod:`.youtube_upload`): the session URI is checkpointed before the first
+byte is sent, so an interrupted upload resumes instead of creating the video twice. The adapter never sleeps: it
+retries an interrupted chunk at most :attr:`YouTubeAdapter.max_resumes` times per call, then raises.
 
 "Hide" on YouTube is ``comments.setModerationStatus(heldForReview)``: the comment is held for review, visible only to
 the channel in YouTube Studio, from where it can be approved again.
@@ -17,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any, ClassVar, NoReturn
 from zoneinfo import ZoneInfo
 
@@ -31,7 +31,6 @@ from humas.errors import (
     ConfigError,
     ContentRejected,
     NetworkError,
-    OutcomeUnknown,
     PlatformUnavailable,
     PublishError,
     QuotaExhausted,
@@ -58,12 +57,12 @@ from humas.publisher.base import (
     check_limits,
 )
 from humas.publisher.limits import LIMITS
+from humas.publisher.youtube_upload import CHUNK_UNIT, ResumableUpload
+from humas.publisher.youtube_upload import UPLOAD_URL as UPLOAD_URL
 
 API = "https://www.googleapis.com/youtube/v3"
-UPLOAD_URL = "https://www.googleapis.com/upload/youtube/v3/videos"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 PACIFIC = ZoneInfo("America/Los_Angeles")  # the quota day (§4.4)
-CHUNK_UNIT = 256 * 1024  # resumable chunks are multiples of 256 KiB, except the last (§4.2)
 
 KEY_REFRESH = "oauth2_refresh_token"
 KEY_SEED = "oauth2_refresh_token_seed"  # the configured token the stored one descends from
@@ -171,44 +170,17 @@ class YouTubeAdapter:
         if video_id := ckpt.get("video_id"):
             return self._result(str(video_id))
         video = self._video(req.draft)
-        total = video.path.stat().st_size
-        uri: str | None = ckpt.get("upload_uri")
-        offset = 0
-        if uri:  # resuming after a crash / an earlier failed attempt: ask YouTube where it stands
-            state = self._upload_status(uri, total)
-            if isinstance(state, dict):
-                return self._done(state, ckpt)
-            if state is None:
-                ckpt.save("upload_uri", None)
-                uri = None
-            else:
-                offset = state
-        for _ in range(2):  # a second round only when the session vanished (404) mid-upload
-            if uri is None:
-                uri = self._start_session(req, video, total)
-                ckpt.save("upload_uri", uri)
-                offset = 0
-            resource = self._upload(uri, video, total, offset)
-            if resource is not None:
-                return self._done(resource, ckpt)
-            ckpt.save("upload_uri", None)
-            uri = None
-        raise RetryLater("YouTube: upload session lost twice", platform=self.platform, account=self.account)
+        return self._done(self._resumable().upload(ckpt, video, self._metadata(req), self._insert_cost), ckpt)
 
     def find_published(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
         if video_id := ckpt.get("video_id"):
             return self._result(str(video_id))
-        uri = ckpt.get("upload_uri")
-        if not uri:
-            return None  # no session URI saved: no byte was sent, so no video exists
-        state = self._upload_status(uri, self._video(req.draft).path.stat().st_size)
-        if isinstance(state, dict):
-            return self._done(state, ckpt)
-        return None  # 308: incomplete (publish resumes it); 404: the session is gone, nothing was created
+        resource = self._resumable().find(ckpt, partial(self._video, req.draft))
+        return self._done(resource, ckpt) if resource is not None else None
 
-    def _start_session(self, req: PublishRequest, video: MediaFile, total: int) -> str:
+    def _metadata(self, req: PublishRequest) -> dict[str, Any]:
         privacy = min(self._privacy, req.privacy, key=_privacy_rank)  # the stricter of account and request
-        body = {
+        return {
             "snippet": {
                 "title": video_title(req.draft),
                 "description": req.draft.text,
@@ -216,78 +188,16 @@ class YouTubeAdapter:
             },
             "status": {"privacyStatus": privacy, "selfDeclaredMadeForKids": False},
         }
-        # no bytes sent yet, so no video can exist: safe to repeat (idempotent)
-        resp = self._send(
-            "POST",
-            UPLOAD_URL,
-            cost=self._insert_cost,
-            idempotent=True,
-            params={"uploadType": "resumable", "part": "snippet,status"},
-            json=body,
-            headers={"X-Upload-Content-Length": str(total), "X-Upload-Content-Type": video.mime},
+
+    def _resumable(self) -> ResumableUpload:
+        return ResumableUpload(
+            self._send,
+            self._error_for,
+            chunk_size=self._chunk_size,
+            max_resumes=self.max_resumes,
+            platform=self.platform,
+            account=self.account,
         )
-        if not resp.ok:
-            self._raise_for(resp)
-        if not (location := resp.headers.get("Location")):
-            raise PlatformUnavailable(
-                "YouTube: upload session started without a Location", platform=self.platform, account=self.account
-            )
-        return location
-
-    def _upload(self, uri: str, video: MediaFile, total: int, offset: int) -> dict[str, Any] | None:
-        """PUT chunks from ``offset``; the video resource when done, ``None`` when the session is gone."""
-        resumes = 0
-        with video.path.open("rb") as f:
-            while True:
-                f.seek(offset)
-                chunk = f.read(self._chunk_size)
-                last = offset + len(chunk) - 1
-                final = last + 1 >= total
-                headers = {"Content-Range": f"bytes {offset}-{last}/{total}", "Content-Type": video.mime}
-                failure: PublishError | None = None
-                try:
-                    resp = self._send("PUT", uri, data=chunk, headers=headers, idempotent=not final)
-                except (NetworkError, OutcomeUnknown) as exc:
-                    failure = exc
-                else:
-                    if resp.status_code == 308:
-                        offset = _next_byte(resp)
-                        continue
-                    if resp.status_code in (200, 201):
-                        return http.json_body(resp)
-                    if resp.status_code in (404, 410):
-                        return None
-                    if resp.status_code < 500:
-                        self._raise_for(resp)
-                    failure = self._error_for(resp)
-                # interrupted (connection, timeout, 5xx): ask where the upload stands and go on from there (§4.2)
-                resumes += 1
-                if resumes > self.max_resumes:
-                    raise failure
-                try:
-                    state = self._upload_status(uri, total)
-                except PublishError as exc:
-                    if final and isinstance(failure, OutcomeUnknown):
-                        raise OutcomeUnknown(
-                            f"YouTube: last chunk sent, upload state unknown ({exc.message})",
-                            platform=self.platform,
-                            account=self.account,
-                        ) from exc
-                    raise
-                if state is None or isinstance(state, dict):
-                    return state
-                offset = state
-
-    def _upload_status(self, uri: str, total: int) -> int | dict[str, Any] | None:
-        """Where a resumable upload stands: next byte to send, the video resource when complete, None when gone."""
-        resp = self._send("PUT", uri, data=b"", headers={"Content-Range": f"bytes */{total}"}, idempotent=True)
-        if resp.status_code == 308:
-            return _next_byte(resp)
-        if resp.status_code in (200, 201):
-            return http.json_body(resp)
-        if resp.status_code in (404, 410):
-            return None
-        self._raise_for(resp)
 
     def _done(self, resource: dict[str, Any], ckpt: Checkpoint) -> PublishResult:
         video_id = str(resource["id"])
@@ -359,30 +269,26 @@ class YouTubeAdapter:
             return ReplyResult(str(comment_id), _watch_url(comment.post_remote_id, str(comment_id)))
         # YouTube threads are one level deep: a reply to a reply goes to its thread ("<thread>.<reply>" ids)
         parent = comment.remote_id.split(".", 1)[0]
-        resp = self._send(
+        resp = self._call(
             "POST",
             f"{API}/comments",
             cost=COST_WRITE,
             params={"part": "snippet"},
             json={"snippet": {"parentId": parent, "textOriginal": text}},
         )
-        if not resp.ok:
-            self._raise_for(resp)
         comment_id = str(http.json_body(resp)["id"])
         ckpt.save("comment_id", comment_id)
         return ReplyResult(comment_id, _watch_url(comment.post_remote_id, comment_id))
 
     def hide_comment(self, comment: CommentRef) -> None:
         """Hold the comment for review (YouTube's "hide"; reversible in YouTube Studio)."""
-        resp = self._send(
+        self._call(
             "POST",
             f"{API}/comments/setModerationStatus",
             cost=COST_WRITE,
             idempotent=True,
             params={"id": comment.remote_id, "moderationStatus": "heldForReview"},
         )
-        if not resp.ok:
-            self._raise_for(resp)
 
     def check(self) -> AccountStatus:
         try:
@@ -421,10 +327,16 @@ class YouTubeAdapter:
     # --- transport ------------------------------------------------------------------------------------------------
 
     def _get(self, url: str, params: dict[str, Any]) -> dict[str, Any]:
-        resp = self._send("GET", url, cost=COST_LIST, params=params)
+        return http.json_body(self._call("GET", url, cost=COST_LIST, params=params))
+
+    def _call(
+        self, method: str, url: str, *, cost: int, idempotent: bool | None = None, **kwargs: Any
+    ) -> requests.Response:
+        """:meth:`_send`, raising the mapped error for an answer that is not a success."""
+        resp = self._send(method, url, cost=cost, idempotent=idempotent, **kwargs)
         if not resp.ok:
             self._raise_for(resp)
-        return http.json_body(resp)
+        return resp
 
     def _send(
         self, method: str, url: str, *, cost: int = 0, idempotent: bool | None = None, **kwargs: Any
@@ -506,12 +418,6 @@ class YouTubeAdapter:
     def _raise_for(self, failure: requests.Response | RefreshError | TransportError) -> NoReturn:
         """Raise the mapped error, from ``failure`` when it is an exception."""
         raise self._error_for(failure) from (failure if isinstance(failure, BaseException) else None)
-
-
-def _next_byte(resp: requests.Response) -> int:
-    """The byte to send next after a 308: ``Range: bytes=0-N`` means N+1; no Range means nothing was stored."""
-    match = re.match(r"bytes=\d+-(\d+)", resp.headers.get("Range", ""))
-    return int(match.group(1)) + 1 if match else 0
 
 
 def _parse_time(value: str) -> datetime:

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from humas.app import App
+from humas.accounts.drafts import draft_for
+from humas.accounts.state import AccountStates
+from humas.env import Env
 from humas.errors import (
     AlreadyPublished,
     AuthExpired,
@@ -29,20 +31,16 @@ from humas.errors import (
     RateLimited,
     RetryLater,
 )
-from humas.publisher.base import CommentRef, PlatformAdapter, PublishRequest, PublishResult
-from humas.publisher.registry import draft_for
-from humas.queue import accounts, jobs
+from humas.publisher.base import AdapterFor, CommentRef, PlatformAdapter, PublishRequest, PublishResult
+from humas.queue import jobs
+from humas.queue.completion import SYSTEM, Completions
 from humas.queue.jobs import Claim
-from humas.queue.service import settle_content
-from humas.queue.states import TERMINAL_STATES
 from humas.queue.states import check as check_transition
-from humas.store.models import Content, ContentStatus, JobState, Post, PublicationJob
-from humas.workflow import audit
-from humas.workflow.engine import Workflow
+from humas.store import audit
+from humas.store.models import Content, JobState, PublicationJob
 
 log = logging.getLogger("humas.queue")
 S = JobState
-SYSTEM = "humas"
 #: A platform that names its own wait (IG container still processing, reset times) may ask this many times.
 PLATFORM_WAITS_MAX = 60
 IN_DOUBT_SETTLE = timedelta(seconds=30)
@@ -73,40 +71,49 @@ class JobCheckpoint:
 
     def save(self, key: str, value: Any) -> None:
         self.data[key] = value
-        now = self._d.app.clock()
-        if not jobs.fenced(self._d.app.db, self._claim, states=[S.SENDING, S.CLAIMED], now=now,
+        now = self._d.env.clock()
+        if not jobs.fenced(self._d.env.db, self._claim, states=[S.SENDING, S.CLAIMED], now=now,
                            checkpoint=dict(self.data), lease_until=now + self._d.lease):
             log.warning("job %s: lease lost while saving progress", self._claim.id)
 
 
 class Dispatcher:
-    def __init__(self, app: App, owner: str, *, notify: Notify | None = None,
+    """Sends due jobs for one daemon (``owner`` names it in leases).
+
+    ``adapter_for``: the adapter lookup. ``completions``: what a job's outcome means, by job kind (registered at
+    the composition root). ``notify``: ``(kind, subject, message)`` for what an admin must act on.
+    """
+
+    def __init__(self, env: Env, owner: str, *, adapter_for: AdapterFor, states: AccountStates,
+                 completions: Completions, notify: Notify | None = None,
                  stopping: Callable[[], bool] = lambda: False, rng: random.Random | None = None) -> None:
-        self.app = app
+        self.env = env
         self.owner = owner
+        self.adapter_for = adapter_for
+        self.states = states
+        self.completions = completions
         self.notify = notify or (lambda kind, subject, message: None)
         self.stopping = stopping
         self.rng = rng or random.Random()
-        q = app.settings.queue
-        self.lease = timedelta(seconds=q.lease_seconds)
+        self.lease = timedelta(seconds=env.settings.queue.lease_seconds)
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
     def tick(self) -> TickReport:
         """Reap dead calls, claim a batch of due jobs and process them one after another."""
         report = TickReport()
-        now = self.app.clock()
-        report.reaped = jobs.reap(self.app.db, now=now)
+        now = self.env.clock()
+        report.reaped = jobs.reap(self.env.db, now=now)
         if report.reaped:
             log.warning("%d job(s) in doubt: their worker stopped during the platform call", report.reaped)
-        claims = jobs.claim(self.app.db, self.owner, now=now, lease=self.lease, limit=self.app.settings.queue.batch)
+        claims = jobs.claim(self.env.db, self.owner, now=now, lease=self.lease, limit=self.env.settings.queue.batch)
         report.claimed = len(claims)
         for c in claims:
             if self.stopping():
                 break
             report.add(self.process(c))
         if self.stopping():
-            jobs.release(self.app.db, self.owner, now=self.app.clock())
+            jobs.release(self.env.db, self.owner, now=self.env.clock())
         return report
 
     def run_due(self, max_rounds: int = 1000) -> TickReport:
@@ -131,21 +138,21 @@ class Dispatcher:
             log.exception("job %s: unexpected error", c.id)
             message = f"{type(exc).__name__}: {exc}"
             # after the fenced step the post may be out: in doubt, never a blind retry
-            if not jobs.fenced(self.app.db, c, states=[S.SENDING], now=self.app.clock(), state=S.IN_DOUBT,
-                               run_at=self.app.clock() + IN_DOUBT_SETTLE, lease_owner=None, lease_until=None,
+            if not jobs.fenced(self.env.db, c, states=[S.SENDING], now=self.env.clock(), state=S.IN_DOUBT,
+                               run_at=self.env.clock() + IN_DOUBT_SETTLE, lease_owner=None, lease_until=None,
                                last_error=f"unexpected error during the platform call: {message}"):
                 self._retry(c, message, None, count=True)
             return "error"
 
     def _process(self, c: Claim) -> str:
-        with self.app.db.session() as s:
+        with self.env.db.session() as s:
             job = s.get(PublicationJob, c.id)
             assert job is not None
             account, kind, data = job.account, job.kind, dict(job.checkpoint)
             req = self._request(s, job) if kind == "post" else None
-            wait = accounts.next_allowed(s, self.app, account, self.app.clock()) if kind == "post" else None
+            wait = self.states.next_allowed(s, account, self.env.clock()) if kind == "post" else None
         try:
-            adapter = self.app.adapters.get(account)
+            adapter = self.adapter_for(account)
         except HumasError as exc:
             self._retry(c, f"account {account}: {exc.message}", None, count=True)
             return "retry_wait"
@@ -153,10 +160,10 @@ class Dispatcher:
         if c.state_before == S.IN_DOUBT:
             return self._resolve(c, adapter, req, ckpt)
         if wait is not None:
-            jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=self.app.clock(), state=c.state_before,
+            jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=self.env.clock(), state=c.state_before,
                         run_at=wait, lease_owner=None, lease_until=None)
             return "paced"
-        if not jobs.start_sending(self.app.db, c, now=self.app.clock(), lease=self.lease):
+        if not jobs.start_sending(self.env.db, c, now=self.env.clock(), lease=self.lease):
             log.warning("job %s: lease lost before sending; another worker has it", c.id)
             return "lost"
         return self._send(c, adapter, account, req, ckpt)
@@ -165,9 +172,9 @@ class Dispatcher:
         content = s.get(Content, job.content_id)
         if content is None:
             raise NotFound(f"content {job.content_id} of job {job.id} no longer exists")
-        acc = self.app.settings.account(job.account)
+        acc = self.env.settings.account(job.account)
         return PublishRequest(idempotency_key=job.dedupe_key, account=job.account,
-                              draft=draft_for(self.app, content, acc), not_before=job.created_at,
+                              draft=draft_for(self.env.media, content, acc), not_before=job.created_at,
                               privacy=str(acc.options.get("privacy", "public")))
 
     def _send(self, c: Claim, adapter: PlatformAdapter, account: str, req: PublishRequest | None,
@@ -215,11 +222,11 @@ class Dispatcher:
 
     def _resolve(self, c: Claim, adapter: PlatformAdapter, req: PublishRequest | None, ckpt: JobCheckpoint) -> str:
         """An in-doubt job: ask the platform; publish again only once it says the post is not there."""
-        now = self.app.clock()
+        now = self.env.clock()
         if req is None:  # a reply: adapters keep a reply key in the checkpoint; a person confirms the rest
             if ckpt.get("reply_id"):
                 return self._published(c, PublishResult(str(ckpt.get("reply_id"))), from_claim=True)
-            jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT,
+            jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT,
                         run_at=now + timedelta(days=3650), lease_owner=None, lease_until=None,
                         last_error="the reply may have been posted: check the thread, then retry or cancel the job")
             return "held"
@@ -227,23 +234,23 @@ class Dispatcher:
             found = adapter.find_published(req, ckpt)
         except AuthExpired as exc:
             self._pause(c, exc)
-            jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT, run_at=now,
+            jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT, run_at=now,
                         lease_owner=None, lease_until=None, last_error=f"in doubt; account paused: {exc.message}")
             return "paused"
         except HumasError as exc:
             delay = self._backoff(1)
-            jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT, run_at=now + delay,
+            jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT, run_at=now + delay,
                         lease_owner=None, lease_until=None,
                         last_error=f"in doubt; cannot ask the platform: {exc.message}")
             return "in_doubt"
         if found is not None:
             return self._published(c, found, from_claim=True, note="found on the platform after an unknown outcome")
-        if self.app.settings.queue.in_doubt_policy == "hold" and not ckpt.get("confirmed_not_published"):
-            jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT,
+        if self.env.settings.queue.in_doubt_policy == "hold" and not ckpt.get("confirmed_not_published"):
+            jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT,
                         run_at=now + timedelta(days=3650), lease_owner=None, lease_until=None,
                         last_error="not found on the platform; confirm and retry to post it again")
             return "held"
-        jobs.fenced(self.app.db, c, states=[S.CLAIMED], now=now, state=S.SCHEDULED, run_at=now, lease_owner=None,
+        jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.SCHEDULED, run_at=now, lease_owner=None,
                     lease_until=None, last_error="not found on the platform after an unknown outcome; posting again")
         self._audit(c.id, "job.rescheduled", "not found on the platform after an unknown outcome")
         return "rescheduled"
@@ -251,10 +258,10 @@ class Dispatcher:
     # --- outcomes ---------------------------------------------------------------------------------------------
 
     def _published(self, c: Claim, result: PublishResult | None, *, from_claim: bool = False, note: str = "") -> str:
-        now = self.app.clock()
+        now = self.env.clock()
         mine = [S.CLAIMED] if from_claim else [S.SENDING]
         check_transition([*mine, S.IN_DOUBT], S.PUBLISHED)
-        with self.app.db.session() as s:
+        with self.env.db.session() as s:
             own = (PublicationJob.lease_owner == c.token) & PublicationJob.state.in_(mine)
             res = s.execute(
                 update(PublicationJob)
@@ -271,30 +278,14 @@ class Dispatcher:
             job = s.get(PublicationJob, c.id)
             assert job is not None
             s.refresh(job)
-            if job.kind == "post":
-                accounts.record_published(s, self.app, job.account, now)
-                if result is not None and result.remote_id:
-                    s.add(Post(job_id=job.id, content_id=job.content_id, account=job.account, platform=job.platform,
-                               remote_id=result.remote_id, remote_url=result.remote_url,
-                               published_at=job.published_at or now, next_poll_at=now))
-                audit.append(s, actor=SYSTEM, action="job.published", subject_type="job", subject_id=job.id,
-                             note=note, data={"content": job.content_id, "account": job.account,
-                                              "remote_id": job.remote_id, "remote_url": job.remote_url}, at=now)
-                if job.content_id is not None:
-                    settle_content(self.app, s, job.content_id, SYSTEM)
-            else:
-                from humas.escalation import hooks
-
-                audit.append(s, actor=SYSTEM, action="reply.published", subject_type="job", subject_id=job.id,
-                             note=note, data={"case": job.case_id, "remote_id": job.remote_id}, at=now)
-                hooks.reply_posted(self.app, s, job, job.remote_id or "", job.remote_url)
+            self.completions[job.kind].published(s, job, result, note, now)
         log.info("job %s published: %s", c.id, result.remote_url if result else "(duplicate, no id)")
         return "published"
 
     def _retry(self, c: Claim, message: str, retry_after: datetime | None, *, count: bool) -> None:
-        now = self.app.clock()
-        q = self.app.settings.queue
-        with self.app.db.session() as s:
+        now = self.env.clock()
+        q = self.env.settings.queue
+        with self.env.db.session() as s:
             job = s.get(PublicationJob, c.id)
             if job is None or job.lease_owner != c.token:
                 return
@@ -304,77 +295,60 @@ class Dispatcher:
             self._fail(c, f"gave up after {attempts} attempts: {message}")
             return
         run_at = retry_after if retry_after is not None and retry_after > now else now + self._backoff(attempts)
-        jobs.fenced(self.app.db, c, states=[S.SENDING, S.CLAIMED], now=now, state=S.RETRY_WAIT, run_at=run_at,
+        jobs.fenced(self.env.db, c, states=[S.SENDING, S.CLAIMED], now=now, state=S.RETRY_WAIT, run_at=run_at,
                     lease_owner=None, lease_until=None, last_error=message)
         log.info("job %s: retry at %s: %s", c.id, run_at.isoformat(timespec="seconds"), message)
 
     def _backoff(self, attempts: int) -> timedelta:
         """Exponential backoff with full jitter, bounded."""
-        q = self.app.settings.queue
+        q = self.env.settings.queue
         cap = min(q.backoff_max_seconds, q.backoff_base_seconds * (2 ** max(attempts - 1, 0)))
         return timedelta(seconds=max(1.0, self.rng.uniform(cap / 2, cap)))
 
-    def _fail(self, c: Claim, message: str) -> None:
-        now = self.app.clock()
-        if not jobs.fenced(self.app.db, c, states=[S.SENDING, S.CLAIMED], now=now, state=S.FAILED,
+    def _fail(self, c: Claim, message: str, *, rejected: bool = False) -> None:
+        now = self.env.clock()
+        if not jobs.fenced(self.env.db, c, states=[S.SENDING, S.CLAIMED], now=now, state=S.FAILED,
                            lease_owner=None, lease_until=None, last_error=message):
             return
-        with self.app.db.session() as s:
+        with self.env.db.session() as s:
             job = s.get(PublicationJob, c.id)
             assert job is not None
             audit.append(s, actor=SYSTEM, action="job.failed", subject_type="job", subject_id=job.id, note=message,
                          data={"content": job.content_id, "account": job.account}, at=now)
-            if job.kind == "post" and job.content_id is not None:
-                settle_content(self.app, s, job.content_id, SYSTEM)
-            else:
-                from humas.escalation import hooks
-
-                hooks.reply_failed(self.app, s, job, message)
+            self.completions[job.kind].failed(s, job, message, now, rejected=rejected)
         self.notify("job_failed", f"Publikasi gagal (job {c.id})", message)
 
     def _rejected(self, c: Claim, exc: ContentRejected) -> None:
         message = f"{exc.platform or 'platform'} rejected the content ({exc.rule or 'rejected'}): {exc.message}"
-        self._fail(c, message)
-        with self.app.db.session() as s:
-            job = s.get(PublicationJob, c.id)
-            if job is None or job.content_id is None:
-                return
-            content = s.get(Content, job.content_id)
-            states = set(s.execute(select(PublicationJob.state).where(PublicationJob.content_id == content.id))
-                         .scalars()) if content is not None else set()
-            if content is None or content.status != ContentStatus.SCHEDULED or S.PUBLISHED in states \
-                    or not states <= set(TERMINAL_STATES):
-                return  # some account published it, or other jobs are pending: the content stays where it is
-            # nothing went out and nothing is pending: back to the step that owns editing, with the platform's words
-            Workflow(self.app, s).return_to_editor(content, SYSTEM, f"{job.account}: {message}")
+        self._fail(c, message, rejected=True)
 
     def _pause(self, c: Claim, exc: AuthExpired) -> None:
-        with self.app.db.session() as s:
+        with self.env.db.session() as s:
             job = s.get(PublicationJob, c.id)
             assert job is not None
-            first = accounts.pause(s, self.app, job.account, exc.message, self.app.clock())
+            first = self.states.pause(s, job.account, exc.message, self.env.clock())
             if first:
                 audit.append(s, actor=SYSTEM, action="account.paused", subject_type="account",
-                             subject_id=job.account, note=exc.message, at=self.app.clock())
+                             subject_id=job.account, note=exc.message, at=self.env.clock())
         if first:
             self.notify("account_paused", f"Akun {exc.account or ''} dijeda: otorisasi kedaluwarsa", exc.message)
 
     def _auth_expired(self, c: Claim, exc: AuthExpired) -> None:
         self._pause(c, exc)
-        now = self.app.clock()
+        now = self.env.clock()
         # not the job's fault: it waits, attempts unchanged, until an admin re-authorises and resumes the account
-        jobs.fenced(self.app.db, c, states=[S.SENDING], now=now, state=S.RETRY_WAIT, run_at=now,
+        jobs.fenced(self.env.db, c, states=[S.SENDING], now=now, state=S.RETRY_WAIT, run_at=now,
                     attempts=PublicationJob.attempts - 1, lease_owner=None, lease_until=None,
                     last_error=f"account paused: {exc.message}")
 
     def _in_doubt(self, c: Claim, message: str) -> None:
-        now = self.app.clock()
-        jobs.fenced(self.app.db, c, states=[S.SENDING], now=now, state=S.IN_DOUBT, run_at=now + IN_DOUBT_SETTLE,
+        now = self.env.clock()
+        jobs.fenced(self.env.db, c, states=[S.SENDING], now=now, state=S.IN_DOUBT, run_at=now + IN_DOUBT_SETTLE,
                     lease_owner=None, lease_until=None, last_error=message)
         log.warning("job %s in doubt: %s", c.id, message)
 
     def _audit(self, job_id: int, action: str, note: str) -> None:
-        with self.app.db.session() as s:
+        with self.env.db.session() as s:
             audit.append(s, actor=SYSTEM, action=action, subject_type="job", subject_id=job_id, note=note,
-                         at=self.app.clock())
+                         at=self.env.clock())
 

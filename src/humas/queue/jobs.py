@@ -1,13 +1,10 @@
-"""The job store: publication and reply jobs as rows, claimed with leases.
+"""The job store: publication and reply jobs as rows, claimed with leases (:mod:`humas.store.leases`).
 
-The claim is one atomic statement, ``UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED LIMIT n) RETURNING``
-(SQLAlchemy leaves the lock clause out on SQLite, where the database-wide write lock does the same job). Every
-later write is fenced on the claim's token: a worker that lost its lease changes nothing.
+Every write after the claim is fenced on the claim's token: a worker that lost its lease changes nothing.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,14 +18,11 @@ from humas.errors import InvalidInput
 from humas.queue.states import DUE_STATES
 from humas.queue.states import check as check_transition
 from humas.store.engine import Database
+from humas.store.leases import LeaseTable, new_token, owned_by
 from humas.store.models import AccountState, JobState, PublicationJob
 
 S = JobState
-
-
-def new_token(owner: str) -> str:
-    """A claim token: the instance plus a fresh nonce, so each claim fences only itself."""
-    return f"{owner}#{uuid.uuid4().hex[:12]}"
+LEASES = LeaseTable(PublicationJob.id, PublicationJob.lease_owner, PublicationJob.lease_until)
 
 
 def post_key(content_id: int, account: str) -> str:
@@ -108,30 +102,14 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
     )
     paused = exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused")
     due = and_(PublicationJob.state.in_(list(DUE_STATES)), PublicationJob.run_at <= now)
-    pick = (
-        select(PublicationJob.id)
-        .where(due, ~paused, ~in_flight)
-        .order_by(PublicationJob.run_at, PublicationJob.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    # claimed_from = the state before this claim (SET reads the old row), so the worker knows an in-doubt job
-    stmt = (
-        update(PublicationJob)
-        .where(PublicationJob.id.in_(pick))
-        .values(
-            state=S.CLAIMED,
-            lease_owner=token,
-            lease_until=now + lease,
-            updated_at=now,
-            claimed_from=PublicationJob.state,
-        )
-        .returning(PublicationJob.id, PublicationJob.claimed_from)
-        .execution_options(synchronize_session=False)
-    )
     with db.session() as s:
-        rows = s.execute(stmt).all()
+        # claimed_from = the state before this claim (SET reads the old row), so the worker knows an in-doubt job
+        rows = LEASES.claim(
+            s, token, where=[due, ~paused, ~in_flight], order_by=[PublicationJob.run_at, PublicationJob.id],
+            limit=limit, until=now + lease,
+            values={"state": S.CLAIMED, "updated_at": now, "claimed_from": PublicationJob.state},
+            returning=[PublicationJob.id, PublicationJob.claimed_from],
+        )
     return [Claim(r[0], token, r[1]) for r in sorted(rows)]
 
 
@@ -143,27 +121,17 @@ def fenced(db: Database, c: Claim, *, states: Sequence[str], now: datetime, **va
     if isinstance(values.get("state"), str):
         check_transition(states, values["state"])
     with db.session() as s:
-        res = s.execute(
-            update(PublicationJob)
-            .where(PublicationJob.id == c.id, PublicationJob.lease_owner == c.token,
-                   PublicationJob.state.in_(list(states)))
-            .values(updated_at=now, **values)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+        return LEASES.fenced(s, c.id, c.token, {"updated_at": now, **values},
+                             where=[PublicationJob.state.in_(list(states))])
 
 
 def start_sending(db: Database, c: Claim, *, now: datetime, lease: timedelta) -> bool:
     """The fenced step before the irreversible call: ``claimed → sending`` only if the lease is still ours."""
     with db.session() as s:
-        res = s.execute(
-            update(PublicationJob)
-            .where(PublicationJob.id == c.id, PublicationJob.lease_owner == c.token,
-                   PublicationJob.state == S.CLAIMED, PublicationJob.lease_until >= now)
-            .values(state=S.SENDING, attempts=PublicationJob.attempts + 1, lease_until=now + lease, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(res.rowcount == 1)  # type: ignore[attr-defined]
+        return LEASES.fenced(s, c.id, c.token,
+                             {"state": S.SENDING, "attempts": PublicationJob.attempts + 1,
+                              "lease_until": now + lease, "updated_at": now},
+                             where=[PublicationJob.state == S.CLAIMED, PublicationJob.lease_until >= now])
 
 
 def reap(db: Database, *, now: datetime) -> int:
@@ -193,7 +161,7 @@ def release(db: Database, owner: str, *, now: datetime) -> int:
         for before in (S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT):
             res = s.execute(
                 update(PublicationJob)
-                .where(PublicationJob.state == S.CLAIMED, PublicationJob.lease_owner.like(f"{owner}#%"),
+                .where(PublicationJob.state == S.CLAIMED, PublicationJob.lease_owner.like(owned_by(owner)),
                        PublicationJob.claimed_from == before)
                 .values(state=before, lease_owner=None, lease_until=None, updated_at=now)
                 .execution_options(synchronize_session=False)

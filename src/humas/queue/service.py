@@ -10,77 +10,76 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humas import authz
-from humas.app import App
 from humas.authz import Actor
+from humas.env import Env
 from humas.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RequirementsNotMet
 from humas.queue import jobs
 from humas.queue.states import CANCELLABLE, TERMINAL_STATES
 from humas.queue.states import check as check_transition
+from humas.store import audit
 from humas.store.models import Content, ContentStatus, JobState, PublicationJob
-from humas.workflow import audit
-from humas.workflow.engine import Workflow
+from humas.workflow.engine import PlatformCheck, Workflow
 
 #: A time this far in the past still counts as "now" (the seconds between typing and pressing enter).
 PAST_GRACE = timedelta(minutes=1)
 
 
-def parse_when(app: App, text: str) -> datetime:
+def parse_when(env: Env, text: str) -> datetime:
     """``now``, ``YYYY-MM-DD HH:MM[:SS]`` in the configured time zone, or ISO 8601 with an offset."""
     t = text.strip()
     if t.lower() in ("now", "sekarang"):
-        return app.clock()
+        return env.clock()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?", t):
-        zone = app.settings.time.timezone
+        zone = env.settings.time.timezone
         raise InvalidInput(f"invalid time '{text}' (expected 'now' or 'YYYY-MM-DD HH:MM' in {zone})")
     try:
         dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"invalid time '{text}' (no such date or time)") from None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=app.tz)
+        dt = dt.replace(tzinfo=env.tz)
     return dt
 
 
-def publish_roles(app: App, c: Content) -> set[str]:
-    sop = app.sops.get(c.sop_id)
-    return {s.role for s in sop.steps if s.action == "publish"}
+def _publish_roles(env: Env, c: Content) -> set[str]:
+    return {env.sops.get(c.sop_id).publish_role}
 
 
-def schedule(app: App, session: Session, actor: Actor, content_id: int, at: datetime,
-             accounts: list[str] | None = None) -> list[PublicationJob]:
-    """One publication job per target account for approved content; checks limits again, queues nothing on error."""
-    wf = Workflow(app, session, platform_check=app.adapters.check_content)
+def schedule(env: Env, session: Session, actor: Actor, content_id: int, at: datetime,
+             accounts: list[str] | None = None, *, platform_check: PlatformCheck) -> list[PublicationJob]:
+    """One publication job per target account for approved content; checks limits again, queues nothing on error.
+
+    The workflow closes the content's publish step (the queue never moves content itself).
+    """
+    wf = Workflow(env, session, platform_check=platform_check)
     c = wf.get(content_id)
-    roles = publish_roles(app, c)
+    roles = _publish_roles(env, c)
     if not authz.may_operate_queue(actor, roles):
         raise PermissionDenied(f"user '{actor.name}' may not schedule content: that needs the role "
-                               f"{', '.join(sorted(app.sops.role_label(r) for r in roles))} or admin")
+                               f"{', '.join(sorted(env.sops.role_label(r) for r in roles))} or admin")
     if c.status != ContentStatus.APPROVED:
         raise InvalidTransition(f"content {c.id} is {c.status}: only approved content can be scheduled")
-    now = app.clock()
+    now = env.clock()
     if at < now - PAST_GRACE:
-        raise InvalidInput(f"the time {app.local(at):%Y-%m-%d %H:%M} is in the past")
+        raise InvalidInput(f"the time {env.local(at):%Y-%m-%d %H:%M} is in the past")
     targets = list(dict.fromkeys(accounts or c.accounts))
     if not targets:
         raise InvalidInput(f"content {c.id} has no target account: pass --account NAME")
     for name in targets:
-        acc = app.settings.account(name)
+        acc = env.settings.account(name)
         if not acc.enabled:
             raise InvalidInput(f"account {name} is disabled in the config")
-    problems = app.adapters.check_content(c, targets)
+    problems = platform_check(c, targets)
     if problems:
         raise RequirementsNotMet(f"content {c.id} cannot be scheduled: " + "; ".join(problems))
     created = []
     for name in targets:
-        acc = app.settings.account(name)
+        acc = env.settings.account(name)
         created.append(jobs.add_post_job(session, content_id=c.id, account=name, platform=acc.platform.value,
                                          version_hash=c.version_hash, run_at=max(at, now),
                                          created_by_id=actor.id, now=now))
-    wf.complete_publish_step(c, actor)
-    c.step_id = None
-    wf.mark(c, ContentStatus.SCHEDULED, actor.name, "content.scheduled",
-            data={"accounts": targets, "at": app.local(at).isoformat(timespec="minutes"),
-                  "jobs": [j.id for j in created]})
+    wf.scheduled(c, actor, {"accounts": targets, "at": env.local(at).isoformat(timespec="minutes"),
+                            "jobs": [j.id for j in created]})
     return created
 
 
@@ -91,26 +90,26 @@ def _job(session: Session, job_id: int) -> PublicationJob:
     return job
 
 
-def _authorise(app: App, session: Session, actor: Actor, job: PublicationJob, doing: str) -> None:
+def _authorise(env: Env, session: Session, actor: Actor, job: PublicationJob, doing: str) -> None:
     roles: set[str] = set()
     if job.content_id is not None:
         c = session.get(Content, job.content_id)
         if c is not None:
-            roles = publish_roles(app, c)
+            roles = _publish_roles(env, c)
     else:
         roles = {"tim_sosial_media"}
     if not authz.may_operate_queue(actor, roles):
         raise PermissionDenied(f"user '{actor.name}' may not {doing} job {job.id}: that needs the role "
-                               f"{', '.join(sorted(app.sops.role_label(r) for r in roles))} or admin")
+                               f"{', '.join(sorted(env.sops.role_label(r) for r in roles))} or admin")
 
 
-def retry(app: App, session: Session, actor: Actor, job_id: int) -> PublicationJob:
+def retry(env: Env, session: Session, actor: Actor, job_id: int) -> PublicationJob:
     """Send a failed (or waiting, or in-doubt) job again now. An in-doubt job is first checked on the platform."""
     job = _job(session, job_id)
-    _authorise(app, session, actor, job, "retry")
+    _authorise(env, session, actor, job, "retry")
     if job.state not in (JobState.FAILED, JobState.RETRY_WAIT, JobState.IN_DOUBT):
         raise InvalidTransition(f"job {job.id} is {job.state}: only failed, waiting or in-doubt jobs can be retried")
-    now = app.clock()
+    now = env.clock()
     before = job.state
     if job.state == JobState.FAILED:
         check_transition([job.state], JobState.SCHEDULED)
@@ -121,28 +120,28 @@ def retry(app: App, session: Session, actor: Actor, job_id: int) -> PublicationJ
                  data={"from": before, "account": job.account}, at=now)
     if job.content_id is not None:
         c = session.get(Content, job.content_id)
-        if c is not None and c.status != ContentStatus.PUBLISHED:
-            c.status = ContentStatus.SCHEDULED
+        if c is not None:
+            Workflow(env, session).retrying(c)
     return job
 
 
-def cancel(app: App, session: Session, actor: Actor, job_id: int) -> PublicationJob:
+def cancel(env: Env, session: Session, actor: Actor, job_id: int) -> PublicationJob:
     job = _job(session, job_id)
-    _authorise(app, session, actor, job, "cancel")
+    _authorise(env, session, actor, job, "cancel")
     if job.state not in CANCELLABLE:
         raise InvalidTransition(f"job {job.id} is {job.state} and cannot be cancelled")
-    now = app.clock()
+    now = env.clock()
     before = job.state
     check_transition([job.state], JobState.CANCELLED)
     job.state, job.updated_at, job.lease_owner, job.lease_until = JobState.CANCELLED, now, None, None
     audit.append(session, actor=actor.name, action="job.cancelled", subject_type="job", subject_id=job.id,
                  data={"from": before, "account": job.account}, at=now)
     if job.content_id is not None:
-        settle_content(app, session, job.content_id, actor.name)
+        settle_content(env, session, job.content_id, actor.name)
     return job
 
 
-def settle_content(app: App, session: Session, content_id: int, actor_name: str) -> None:
+def settle_content(env: Env, session: Session, content_id: int, actor_name: str) -> None:
     """Once no job of the content is pending: published if any went out, else back to approved (reschedulable)."""
     c = session.get(Content, content_id)
     if c is None or c.status not in (ContentStatus.SCHEDULED,):
@@ -151,12 +150,12 @@ def settle_content(app: App, session: Session, content_id: int, actor_name: str)
                   .scalars())
     if any(s not in TERMINAL_STATES for s in states):
         return
-    wf = Workflow(app, session)
+    wf = Workflow(env, session)
     if JobState.PUBLISHED in states:
-        wf.mark(c, ContentStatus.PUBLISHED, actor_name, "content.published")
+        wf.published(c, actor_name)
     elif all(s == JobState.CANCELLED for s in states):
         # every job cancelled: approved again, so it can be scheduled anew (add_post_job revives cancelled rows)
-        wf.mark(c, ContentStatus.APPROVED, actor_name, "content.unscheduled")
+        wf.unscheduled(c, actor_name)
 
 
 def list_jobs(session: Session, status: str | None = None, content_id: int | None = None) -> list[PublicationJob]:
@@ -170,11 +169,11 @@ def list_jobs(session: Session, status: str | None = None, content_id: int | Non
     return list(session.execute(q).scalars())
 
 
-def job_dict(app: App, job: PublicationJob) -> dict[str, Any]:
+def job_dict(env: Env, job: PublicationJob) -> dict[str, Any]:
     return {
         "id": job.id, "kind": job.kind, "content_id": job.content_id, "case_id": job.case_id,
         "account": job.account, "platform": job.platform, "status": job.state,
-        "run_at": app.local(job.run_at).isoformat(timespec="seconds"), "attempts": job.attempts,
+        "run_at": env.local_iso(job.run_at), "attempts": job.attempts,
         "remote_id": job.remote_id, "remote_url": job.remote_url, "last_error": job.last_error,
-        "published_at": app.local(job.published_at).isoformat(timespec="seconds") if job.published_at else None,
+        "published_at": env.local_iso(job.published_at),
     }

@@ -12,7 +12,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from humas.errors import InvalidInput
-from humas.publisher.base import MediaFile
 from humas.store.models import MediaBlob
 
 _VIDEO_BRANDS = {b"qt  ": "video/quicktime"}
@@ -95,9 +94,3 @@ class MediaStore:
             session.add(blob)
             session.flush()
         return blob
-
-    def media_file(self, blob: MediaBlob) -> MediaFile:
-        return MediaFile(
-            path=self.path_for(blob.sha256), sha256=blob.sha256, mime=blob.mime, size=blob.size,
-            width=blob.width, height=blob.height,
-        )

@@ -24,6 +24,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from humas.clock import utcnow
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on both databases (SQLite keeps no zone: values are stored as naive UTC)."""
@@ -52,10 +54,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
@@ -360,7 +358,13 @@ class PollLease(Base):
 
 class Comment(Base):
     __tablename__ = "comments"
-    __table_args__ = (UniqueConstraint("platform", "remote_id"), Index("ix_comments_pending", "classified_at"))
+    __table_args__ = (
+        UniqueConstraint("platform", "remote_id"),
+        Index("ix_comments_pending", "classified_at"),
+        # classified, not yet looked at by escalation: the hand-over from the classification stage
+        Index("ix_comments_untriaged", "id", postgresql_where=text("classified_at IS NOT NULL AND triaged_at IS NULL"),
+              sqlite_where=text("classified_at IS NOT NULL AND triaged_at IS NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
     platform: Mapped[str] = mapped_column(String(32))
@@ -383,6 +387,7 @@ class Comment(Base):
     escalate: Mapped[bool] = mapped_column(Boolean, default=False)
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)
     classified_at: Mapped[datetime | None] = mapped_column(default=None)
+    triaged_at: Mapped[datetime | None] = mapped_column(default=None)  # escalation opened its case, or found none
     post: Mapped[Post] = relationship(lazy="joined")
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from humas.clock import utcnow
 from humas.store.engine import Database
-from humas.store.models import AccountSecret, utcnow
+from humas.store.models import AccountSecret
 
 
 class DbSecretStore:

@@ -23,6 +23,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from humas import users
 from humas.app import App
 from humas.errors import (
     ConfigError,
@@ -94,7 +95,7 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if first_admin:
-            auth.ensure_admin(app)
+            users.ensure_admin(app.db, app.clock)
         yield
 
     api = FastAPI(title="humas API", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -106,7 +107,7 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
 
     api.state.web = WebState(app=app, env=make_env(), limiter=LoginLimiter(app.clock), heartbeat=heartbeat)
     https = bool(app.settings.web.public_base_url and app.settings.web.public_base_url.startswith("https://"))
-    api.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app), session_cookie=SESSION_COOKIE,
+    api.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.settings), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE, same_site="lax", https_only=https)
     api.add_middleware(SecurityHeaders)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -147,7 +148,7 @@ def _include_webhooks(api: FastAPI, app: App) -> None:
     """Meta webhooks (``/webhooks/meta``) from the monitoring area."""
     from humas.monitor.webhooks import webhook_router
 
-    api.include_router(webhook_router(app))
+    api.include_router(webhook_router(app.env, after_store=app.process_comments))
 
 
 def _install_error_handlers(api: FastAPI) -> None:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from humas import users
 from humas.app import App
-from humas.authz import Actor
 from humas.errors import HumasError, PermissionDenied
 from humas.store.models import User
 from humas.web import auth
 from humas.web.i18n import LANGUAGES, translator
+from humas.web.nav import nav_items
+from humas.web.viewer import Viewer as Viewer  # re-exported: pages name the viewer from here
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -58,28 +60,6 @@ def humas(request: Request) -> App:
     return state(request).app
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The signed-in person, as read at the start of the request."""
-
-    id: int
-    name: str
-    display_name: str
-    roles: frozenset[str]
-    language: str
-    must_change_password: bool
-    via_token: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(id=self.id, name=self.name, roles=self.roles)
-
-    @property
-    def is_admin(self) -> bool:
-        return self.actor.is_admin
-
-
 def _viewer(user: User, language: str, *, via_token: bool = False) -> Viewer:
     lang = user.language if user.language in LANGUAGES else language
     return Viewer(id=user.id, name=user.name, display_name=user.display_name or user.name,
@@ -116,7 +96,7 @@ def api_viewer(request: Request) -> Viewer:
         raise Unauthorized()
     app = humas(request)
     with app.db.session() as s:
-        user = auth.user_for_token(s, token.strip(), app.clock())
+        user = users.user_for_token(s, token.strip(), app.clock())
         if user is None:
             raise Unauthorized("the API token is unknown, revoked or its user is inactive")
         return _viewer(user, app.settings.web.language, via_token=True)
@@ -154,6 +134,11 @@ async def csrf_protect(request: Request) -> None:
         raise CsrfFailed()
 
 
+def page_router() -> APIRouter:
+    """A router for pages: every state-changing request must carry the CSRF token."""
+    return APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+
 # --- rendering --------------------------------------------------------------------------------------------------
 
 
@@ -167,11 +152,9 @@ def render(request: Request, template: str, ctx: dict[str, Any] | None = None, *
            status: int = 200) -> HTMLResponse:
     st = state(request)
     lang = viewer.language if viewer else anonymous_language(request)
-    from humas.web.nav import nav_items
-
     context: dict[str, Any] = {
         "request": request, "viewer": viewer, "lang": lang, "_": translator(lang), "csrf": csrf_token(request),
-        "flashes": request.session.pop("flash", []), "nav": nav_items(st.app, viewer) if viewer else [],
+        "flashes": request.session.pop("flash", []), "nav": nav_items(st.app.sops, viewer) if viewer else [],
         "current_path": request.url.path, "role_label": st.app.sops.role_label,
         "local": lambda dt: local_text(st.app, dt),
     }

@@ -14,11 +14,12 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from humas.accounts.drafts import CAPTION_KEYS, draft_for
 from humas.app import App
 from humas.errors import HumasError, InvalidInput
-from humas.publisher.base import Platform, text_length
+from humas.platforms import Platform
+from humas.publisher.base import text_length
 from humas.publisher.limits import LIMITS
-from humas.publisher.registry import CAPTION_KEYS, draft_for
 from humas.store.models import Content, ContentVersion, Decision
 from humas.web.diff import FieldDiff, snapshot_diff
 from humas.workflow.engine import Workflow
@@ -29,7 +30,7 @@ PLATFORM_KEYS = ("x", "facebook", "instagram", "youtube")
 
 def workflow(app: App, s: Session) -> Workflow:
     """The same Workflow the CLI builds: platform limits are checked at submit."""
-    return Workflow(app, s, platform_check=app.adapters.check_content)
+    return app.workflow(s)
 
 
 @contextmanager
@@ -96,14 +97,14 @@ def previews(app: App, c: Content) -> list[Preview]:
         except HumasError as exc:
             out.append(Preview(name, name, "?", "", 0, None, "chars", [exc.message]))
             continue
-        draft = draft_for(app, c, acc)
+        draft = draft_for(app.media, c, acc)
         limits = LIMITS.get(acc.behaves_like)
         counter = limits.text_counter if limits else "chars"
         p = Preview(name, acc.label or name, acc.behaves_like.value, draft.text, text_length(draft.text, counter),
                     limits.text_max if limits else None, counter,
                     media=[{"sha256": m.sha256, "mime": m.mime} for m in draft.media])
         try:
-            p.problems = [pr.message for pr in app.adapters.validate(c, name)]
+            p.problems = [pr.message for pr in app.platform_check.problems(c, name)]
         except HumasError as exc:  # an account whose adapter cannot be built (missing credential, extra)
             p.problems = [exc.message]
         out.append(p)
@@ -153,11 +154,6 @@ def approval_diff(s: Session, c: Content) -> ApprovalDiff:
                          .order_by(ContentVersion.version).limit(1)).scalar_one_or_none()
     fields = snapshot_diff(base.snapshot, current.snapshot) if base is not None and current is not None else []
     return ApprovalDiff(base, current, fields, approved)
-
-
-def sop_flags(app: App) -> dict[str, list[str]]:
-    """Per SOP, the conditions (``when`` flags) its optional steps depend on."""
-    return {sop.id: sorted({s.when for s in sop.steps if s.when}) for sop in app.sops.sops.values()}
 
 
 def platform_caption_values(values: dict[str, str]) -> dict[str, str] | None:

@@ -19,19 +19,14 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from humas import authz
-from humas.app import App
 from humas.authz import Actor
+from humas.env import Env
 from humas.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RequirementsNotMet
-from humas.store.models import (
-    Content,
-    ContentMedia,
-    ContentStatus,
-    ContentVersion,
-    Decision,
-    StepPeriod,
-)
-from humas.workflow import audit
-from humas.workflow.sop import SOP, Step
+from humas.notify import Notifier
+from humas.sop.model import SOP, Step
+from humas.store import audit
+from humas.store.models import Content, ContentMedia, ContentStatus, ContentVersion, Decision, StepPeriod
+from humas.workflow.notices import step_pending
 
 #: ``(content, account names) -> problems``; the publisher's per-platform limits, checked at submit.
 PlatformCheck = Callable[[Content, Sequence[str]], list[str]]
@@ -74,9 +69,17 @@ def snapshot(c: Content) -> dict[str, Any]:
 
 
 class Workflow:
-    def __init__(self, app: App, session: Session, platform_check: PlatformCheck | None = None) -> None:
-        self.app = app
+    """Content through its SOP in one transaction (``session``); see the module docstring.
+
+    ``notifier``: the step's role is told when content enters a step (after the commit). ``platform_check``: the
+    target accounts' platform limits, checked when content is submitted to review or approval.
+    """
+
+    def __init__(self, env: Env, session: Session, *, notifier: Notifier | None = None,
+                 platform_check: PlatformCheck | None = None) -> None:
+        self.env = env
         self.s = session
+        self.notifier = notifier
         self.platform_check = platform_check
 
     # --- queries ----------------------------------------------------------------------------------------------
@@ -88,17 +91,13 @@ class Workflow:
         return c
 
     def sop_of(self, c: Content) -> SOP:
-        return self.app.sops.get(c.sop_id)
+        return self.env.sops.get(c.sop_id)
 
     def current_step(self, c: Content) -> Step | None:
         return self.sop_of(c).step(c.step_id) if c.step_id else None
 
     def open_period(self, c: Content) -> StepPeriod | None:
-        return self.s.execute(
-            select(StepPeriod).where(
-                StepPeriod.subject_type == "content", StepPeriod.subject_id == c.id, StepPeriod.completed_at.is_(None)
-            )
-        ).scalar_one_or_none()
+        return self.env.timer.current(self.s, "content", c.id)
 
     # --- commands ---------------------------------------------------------------------------------------------
 
@@ -117,14 +116,14 @@ class Workflow:
         flags: Sequence[str] = (),
         platform_captions: dict[str, str] | None = None,
     ) -> Content:
-        sop = self.app.sops.get(sop_id)
+        sop = self.env.sops.get(sop_id)
         first = sop.active_steps(set(flags))[0]
         authz.require_role(actor, first.role, f"create content under SOP '{sop.id}'",
-                           self.app.sops.role_label(first.role))
+                           self.env.sops.role_label(first.role))
         if not title.strip():
             raise InvalidInput("the title is empty")
         self._check_inputs(media, accounts, flags, sop, platform_captions)
-        now = self.app.clock()
+        now = self.env.clock()
         c = Content(
             sop_id=sop.id, title=title.strip(), text=text, caption=caption, platform_captions=platform_captions or {},
             accounts=list(dict.fromkeys(accounts)), activity=activity, location=location,
@@ -168,7 +167,7 @@ class Workflow:
             self._set_media(c, changes.media)
         c.flags = sorted(flags)
         c.version_hash = content_hash(c)
-        now = self.app.clock()
+        now = self.env.clock()
         c.updated_at = now
         data: dict[str, Any] = {"step": c.step_id}
         if c.version_hash != before_hash:
@@ -195,7 +194,7 @@ class Workflow:
             raise InvalidTransition(
                 f"content {c.id} is {c.status} at step {c.step_id or '-'}: there is nothing to submit"
             )
-        authz.require_role(actor, step.role, f"submit at step '{step.label}'", self.app.sops.role_label(step.role))
+        authz.require_role(actor, step.role, f"submit at step '{step.label}'", self.env.sops.role_label(step.role))
         flags = set(c.flags)
         completing = [step]
         nxt = sop.next_step(step.id, flags)
@@ -209,7 +208,7 @@ class Workflow:
             problems += self._platform_problems(c)
         if problems:
             raise RequirementsNotMet(f"content {c.id} cannot be submitted: " + "; ".join(problems))
-        now = self.app.clock()
+        now = self.env.clock()
         for st in completing:
             self.s.add(Decision(content_id=c.id, step_id=st.id, role=st.role, user_id=actor.id, outcome="submitted",
                                 version_hash=c.version_hash, note=note, created_at=now))
@@ -222,7 +221,7 @@ class Workflow:
     def approve(self, actor: Actor, content_id: int, note: str = "") -> Content:
         c, step = self._reviewing(actor, content_id, "approve")
         sop = self.sop_of(c)
-        now = self.app.clock()
+        now = self.env.clock()
         self.s.add(Decision(content_id=c.id, step_id=step.id, role=step.role, user_id=actor.id, outcome="approved",
                             version_hash=c.version_hash, note=note, created_at=now))
         self.s.flush()
@@ -242,7 +241,7 @@ class Workflow:
             raise InvalidTransition(f"step '{step.label}' cannot reject (the SOP names no step to return to)")
         sop = self.sop_of(c)
         target = sop.step(step.on_reject)
-        now = self.app.clock()
+        now = self.env.clock()
         self.s.add(Decision(content_id=c.id, step_id=step.id, role=step.role, user_id=actor.id, outcome="rejected",
                             version_hash=c.version_hash, note=note, created_at=now))
         invalidated = self._invalidate_after(c, sop, sop.index(target.id), inclusive=True)
@@ -259,17 +258,37 @@ class Workflow:
             raise InvalidTransition(f"content {c.id} is {c.status} and cannot be cancelled here")
         if not (actor.is_admin or actor.id == c.created_by_id):
             raise PermissionDenied(f"user '{actor.name}' may not cancel content {c.id}: only its author or an admin")
-        now = self.app.clock()
+        now = self.env.clock()
         self._close_period(c, now, actor, "cancelled")
         c.status, c.step_id, c.updated_at = ContentStatus.CANCELLED, None, now
         self._audit(actor, c, "content.cancelled", "", note)
         return c
 
-    def mark(self, c: Content, status: ContentStatus, actor_name: str, action: str, note: str = "",
-             data: dict[str, Any] | None = None) -> None:
-        """Status changes made by the publishing side (scheduled, published, back to the editor)."""
+    # --- what the publishing side asks of the workflow ---------------------------------------------------------
+
+    def scheduled(self, c: Content, actor: Actor, data: dict[str, Any]) -> None:
+        """Approved content was queued: the publish step is done and the content is ``scheduled``."""
+        self._close_period(c, self.env.clock(), actor, "scheduled")
+        c.step_id = None
+        self._mark(c, ContentStatus.SCHEDULED, actor.name, "content.scheduled", data=data)
+
+    def published(self, c: Content, actor_name: str) -> None:
+        """Every job of the content ended and at least one post went out."""
+        self._mark(c, ContentStatus.PUBLISHED, actor_name, "content.published")
+
+    def unscheduled(self, c: Content, actor_name: str) -> None:
+        """Every job of the content was cancelled: approved again, so it can be scheduled anew."""
+        self._mark(c, ContentStatus.APPROVED, actor_name, "content.unscheduled")
+
+    def retrying(self, c: Content) -> None:
+        """A person sends a failed job again: the content is scheduled again (unless already published)."""
+        if c.status != ContentStatus.PUBLISHED:
+            c.status = ContentStatus.SCHEDULED
+
+    def _mark(self, c: Content, status: ContentStatus, actor_name: str, action: str, note: str = "",
+              data: dict[str, Any] | None = None) -> None:
         c.status = status
-        c.updated_at = self.app.clock()
+        c.updated_at = self.env.clock()
         audit.append(self.s, actor=actor_name, action=action, subject_type="content", subject_id=c.id,
                      version_hash=c.version_hash, note=note, data=data or {}, at=c.updated_at)
 
@@ -277,7 +296,7 @@ class Workflow:
         """A platform rejected the content: back to the step that owns editing, approvals after it invalidated."""
         sop = self.sop_of(c)
         owner = next((s for s in reversed(sop.active_steps(set(c.flags))) if s.editable), sop.steps[0])
-        now = self.app.clock()
+        now = self.env.clock()
         self._invalidate_after(c, sop, sop.index(owner.id), inclusive=False)
         self._close_period(c, now, None, "returned")
         self._move(c, owner, now)
@@ -317,9 +336,9 @@ class Workflow:
     def _check_inputs(self, media: Sequence[Path], accounts: Sequence[str], flags: Sequence[str], sop: SOP,
                       platform_captions: dict[str, str] | None) -> None:
         for p in media:
-            self.app.media.check_readable(Path(p))
+            self.env.media.check_readable(Path(p))
         for name in accounts:
-            self.app.settings.account(name)
+            self.env.settings.account(name)
         known_flags = {s.when for s in sop.steps if s.when}
         for f in flags:
             if f not in known_flags:
@@ -333,12 +352,12 @@ class Workflow:
 
     def _set_media(self, c: Content, media: Sequence[Path]) -> None:
         for i, p in enumerate(media):
-            blob = self.app.media.put(self.s, Path(p))
+            blob = self.env.media.put(self.s, Path(p))
             c.media.append(ContentMedia(position=i, sha256=blob.sha256, blob=blob))
 
     def _record_version(self, c: Content, actor: Actor) -> None:
         self.s.add(ContentVersion(content_id=c.id, version=c.version, version_hash=c.version_hash,
-                                  snapshot=snapshot(c), created_by_id=actor.id, created_at=self.app.clock()))
+                                  snapshot=snapshot(c), created_by_id=actor.id, created_at=self.env.clock()))
 
     def _edit_owner(self, actor: Actor, c: Content, sop: SOP) -> Step:
         current = self.current_step(c)
@@ -348,7 +367,7 @@ class Workflow:
         anchor = current.id if current is not None else sop.active_steps(flags)[-1].id
         candidates = [s for role in actor.roles if (s := sop.edit_step_for(role, anchor, flags)) is not None]
         if not candidates:
-            owners = sorted({self.app.sops.role_label(s.role) for s in sop.steps if s.editable})
+            owners = sorted({self.env.sops.role_label(s.role) for s in sop.steps if s.editable})
             raise PermissionDenied(
                 f"user '{actor.name}' may not edit content {c.id} at step '{current.label if current else c.status}': "
                 f"editing belongs to {', '.join(owners) or 'nobody'}"
@@ -361,7 +380,7 @@ class Workflow:
         if c.status != ContentStatus.IN_REVIEW or step is None or step.action != "review":
             where = f"at step {c.step_id}" if c.step_id else "with no open step"
             raise InvalidTransition(f"content {c.id} is {c.status} {where}: there is nothing to {verb}")
-        authz.require_role(actor, step.role, f"{verb} at step '{step.label}'", self.app.sops.role_label(step.role))
+        authz.require_role(actor, step.role, f"{verb} at step '{step.label}'", self.env.sops.role_label(step.role))
         return c, step
 
     def _advance(self, c: Content, nxt: Step | None, now: datetime) -> None:
@@ -381,23 +400,16 @@ class Workflow:
         self._enter(c, step, now)
 
     def _enter(self, c: Content, step: Step, now: datetime) -> None:
-        due = self.app.calendar.add(now, step.standard) if step.timed else None
-        self.s.add(StepPeriod(subject_type="content", subject_id=c.id, sop_id=c.sop_id, step_id=step.id,
-                              role=step.role, entered_at=now, due_at=due))
-        self.s.flush()
+        due = self.env.timer.enter(self.s, "content", c.id, c.sop_id, step, now).due_at
+        if self.notifier is None:
+            return
         # whoever holds the step's role is told once the move is committed (never about a rolled-back one)
-        cid, title, sop_id, notifier = c.id, c.title, c.sop_id, self.app.notifier
-        event.listen(self.s, "after_commit", lambda _s: notifier.step_pending(cid, step, title=title, sop_id=sop_id,
-                                                                              due_at=due), once=True)
+        cid, title, sop_id, notifier, sops, tz = c.id, c.title, c.sop_id, self.notifier, self.env.sops, self.env.tz
+        event.listen(self.s, "after_commit", lambda _s: step_pending(notifier, sops, tz, cid, step, title=title,
+                                                                     sop_id=sop_id, due_at=due), once=True)
 
     def _close_period(self, c: Content, now: datetime, actor: Actor | None, outcome: str) -> None:
-        p = self.open_period(c)
-        if p is not None:
-            p.completed_at, p.outcome = now, outcome
-            p.completed_by_id = actor.id if actor else None
-
-    def complete_publish_step(self, c: Content, actor: Actor, outcome: str = "scheduled") -> None:
-        self._close_period(c, self.app.clock(), actor, outcome)
+        self.env.timer.close(self.s, "content", c.id, now, outcome, actor.id if actor else None)
 
     def _invalidate_after(self, c: Content, sop: SOP, index: int, *, inclusive: bool) -> list[str]:
         steps = [s.id for s in sop.steps if (sop.index(s.id) >= index if inclusive else sop.index(s.id) > index)]
@@ -426,7 +438,7 @@ class Workflow:
     def _audit(self, actor: Actor, c: Content, action: str, role: str, note: str = "",
                data: dict[str, Any] | None = None) -> None:
         audit.append(self.s, actor=actor.name, role=role, action=action, subject_type="content", subject_id=c.id,
-                     version_hash=c.version_hash, note=note, data=data, at=self.app.clock())
+                     version_hash=c.version_hash, note=note, data=data, at=self.env.clock())
 
     # --- views ------------------------------------------------------------------------------------------------
 
@@ -444,12 +456,12 @@ class Workflow:
             "media": [{"sha256": m.sha256, "mime": m.blob.mime, "size": m.blob.size, "name": m.blob.original_name,
                        "width": m.blob.width, "height": m.blob.height} for m in c.media],
             "created_by": c.created_by.name,
-            "created_at": self.app.local(c.created_at).isoformat(timespec="seconds"),
-            "updated_at": self.app.local(c.updated_at).isoformat(timespec="seconds"),
-            "due_at": self.app.local(period.due_at).isoformat(timespec="seconds") if period and period.due_at else None,
+            "created_at": self.env.local(c.created_at).isoformat(timespec="seconds"),
+            "updated_at": self.env.local(c.updated_at).isoformat(timespec="seconds"),
+            "due_at": self.env.local(period.due_at).isoformat(timespec="seconds") if period and period.due_at else None,
             "approvals": [
                 {"step": d.step_id, "role": d.role, "user": d.user.name, "outcome": d.outcome,
-                 "at": self.app.local(d.created_at).isoformat(timespec="seconds"),
+                 "at": self.env.local(d.created_at).isoformat(timespec="seconds"),
                  "current_version": d.version_hash == c.version_hash}
                 for d in self.s.execute(select(Decision).where(Decision.content_id == c.id, Decision.valid.is_(True))
                                         .order_by(Decision.id)).scalars()
@@ -461,7 +473,7 @@ class Workflow:
         out = []
         for e in audit.entries(self.s, subject_type="content", subject_id=str(c.id)):
             out.append({
-                "seq": e.seq, "at": self.app.local(e.at).isoformat(timespec="seconds"), "actor": e.actor,
+                "seq": e.seq, "at": self.env.local(e.at).isoformat(timespec="seconds"), "actor": e.actor,
                 "role": e.role, "action": e.action, "step": e.data.get("step") or e.data.get("steps"),
                 "note": e.note, "version_hash": e.version_hash, "data": e.data,
             })

@@ -127,10 +127,11 @@ transition("cancel", "Cancel the content (its author or an admin)")
 def schedule_content(request: Request, viewer: ApiUser, content_id: int,
                      body: ScheduleIn) -> list[dict[str, Any]]:
     app = humas(request)
-    when = queue.parse_when(app, body.at)
+    when = queue.parse_when(app.env, body.at)
     with app.db.session() as s:
-        created = queue.schedule(app, s, viewer.actor, content_id, when, body.accounts)
-        return [queue.job_dict(app, j) for j in created]
+        created = queue.schedule(app.env, s, viewer.actor, content_id, when, body.accounts,
+                                 platform_check=app.platform_check)
+        return [queue.job_dict(app.env, j) for j in created]
 
 @router.post("/media", response_model=MediaOut, status_code=201, tags=["content"], responses=errors(400),
         summary="Upload a photo or video; use its sha256 in content")
@@ -147,19 +148,19 @@ def upload_media(request: Request, viewer: ApiUser,
 def list_queue(request: Request, viewer: ApiUser, status: str | None = None) -> list[dict[str, Any]]:
     app = humas(request)
     with app.db.session() as s:
-        return [queue.job_dict(app, j) for j in queue.list_jobs(s, status)]
+        return [queue.job_dict(app.env, j) for j in queue.list_jobs(s, status)]
 
 @router.post("/queue/{job_id}/retry", response_model=JobOut, tags=["queue"], responses=errors(403, 404, 409),
         summary="Retry a failed, waiting or in-doubt job now")
 def retry_job(request: Request, viewer: ApiUser, job_id: int) -> dict[str, Any]:
     app = humas(request)
     with app.db.session() as s:
-        return queue.job_dict(app, queue.retry(app, s, viewer.actor, job_id))
+        return queue.job_dict(app.env, queue.retry(app.env, s, viewer.actor, job_id))
 
 @router.post("/queue/{job_id}/cancel", response_model=JobOut, tags=["queue"], responses=errors(403, 404, 409),
         summary="Cancel a job that has not been published")
 def cancel_job(request: Request, viewer: ApiUser, job_id: int) -> dict[str, Any]:
     app = humas(request)
     with app.db.session() as s:
-        return queue.job_dict(app, queue.cancel(app, s, viewer.actor, job_id))
+        return queue.job_dict(app.env, queue.cancel(app.env, s, viewer.actor, job_id))
 

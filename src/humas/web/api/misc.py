@@ -7,8 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from humas.cli.sop import sop_dict
-from humas.queue.accounts import overview_json
+from humas.accounts.overview import overview_json
+from humas.reports.weekly import parse_week, report_dict, week_report
+from humas.sop.describe import sop_dict, sop_summary
+from humas.sop.timing import overdue
+from humas.store import audit
 from humas.store.models import AuditEntry
 from humas.web.api.schemas import (
     AccountOut,
@@ -23,9 +26,6 @@ from humas.web.api.schemas import (
     errors,
 )
 from humas.web.deps import humas
-from humas.web.reports import parse_week, report_dict, week_report
-from humas.workflow import audit
-from humas.workflow.sla import overdue
 
 router = APIRouter()
 
@@ -39,8 +39,7 @@ def me(viewer: ApiUser) -> dict[str, Any]:
 @router.get("/sops", response_model=list[SopSummary], tags=["sops"], responses=errors(), summary="The SOPs")
 def sops(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
     app = humas(request)
-    return [{"id": s.id, "name": s.name, "office": s.office, "steps": len(s.steps)}
-            for s in sorted(app.sops.sops.values(), key=lambda s: s.id)]
+    return [sop_summary(s) for s in sorted(app.sops.sops.values(), key=lambda s: s.id)]
 
 
 @router.get("/sops/{sop_id}", response_model=SopOut, tags=["sops"], responses=errors(404),
@@ -77,13 +76,14 @@ def audit_verify(request: Request, viewer: ApiUser) -> dict[str, Any]:
 def sla_overdue(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
     app = humas(request)
     with app.db.session() as s:
-        return [o.as_dict(app) for o in overdue(app, s)]
+        return [o.as_dict(app.sops, app.tz) for o in overdue(s, app.sops, app.calendar, app.clock())]
 
 
 @router.get("/accounts", response_model=list[AccountOut], tags=["accounts"], responses=errors(),
             summary="Platform accounts (credentials only as their source, e.g. env:NAME)")
 def accounts(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
-    return overview_json(humas(request))
+    app = humas(request)
+    return overview_json(app.settings, app.db, app.tz)
 
 
 @router.get("/reports/weekly", response_model=ReportOut, tags=["reports"], responses=errors(400),
@@ -92,4 +92,4 @@ def weekly(request: Request, viewer: ApiUser, week: str | None = None, account: 
     app = humas(request)
     start = parse_week(week or "", app.local(app.clock()).date())
     with app.db.session() as s:
-        return report_dict(week_report(app, s, start, account or ""))
+        return report_dict(week_report(app.env, s, start, account or ""))

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from humas import authz
 from humas.errors import InvalidInput
-from humas.escalation.cases import Cases
+from humas.escalation.views import comment_query
 from humas.store.models import Case, CaseStatus, Comment
 from humas.web.api.schemas import ApiUser, CaseOut, CommentOut, DraftIn, LabelIn, NoteIn, ReasonIn, errors
 from humas.web.deps import Viewer, humas
-from humas.web.nav import response_roles
 
 router = APIRouter()
 LABELS = ("negative", "neutral", "positive")
@@ -41,7 +40,7 @@ def case_dict(case: Case) -> dict[str, Any]:
 
 
 def _require(request: Request, viewer: Viewer) -> None:
-    authz.require_view(viewer.actor, response_roles(humas(request)), "see public comments and cases")
+    authz.require_view(viewer.actor, humas(request).sops.response_roles(), "see public comments and cases")
 
 
 @router.get("/comments", response_model=list[CommentOut], tags=["comments"], responses=errors(400, 403),
@@ -53,14 +52,8 @@ def comments(request: Request, viewer: ApiUser, account: str | None = None, labe
         raise InvalidInput(f"unknown label '{label}' (use {', '.join(LABELS)})")
     app = humas(request)
     with app.db.session() as s:
-        q = (select(Comment, Case).outerjoin(Case, Case.comment_id == Comment.id).where(Comment.is_own.is_(False))
-             .order_by(Comment.created_at.desc()).limit(max(1, min(limit, 1000))))
-        if account:
-            q = q.where(Comment.account == account)
-        if label:
-            q = q.where(Comment.label == label)
-        if flagged:
-            q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True)))
+        q = comment_query(account=account, label=label, state="flagged" if flagged else None)
+        q = q.order_by(Comment.created_at.desc()).limit(max(1, min(limit, 1000)))
         return [comment_dict(c, case) for c, case in s.execute(q).all()]
 
 
@@ -84,13 +77,13 @@ def case(request: Request, viewer: ApiUser, case_id: int) -> dict[str, Any]:
     _require(request, viewer)
     app = humas(request)
     with app.db.session() as s:
-        return case_dict(Cases(app, s).get(case_id))
+        return case_dict(app.cases(s).get(case_id))
 
 
 def _act(request: Request, viewer: Viewer, case_id: int, action: str, value: str = "") -> dict[str, Any]:
     app = humas(request)
     with app.db.session() as s:
-        svc = Cases(app, s)
+        svc = app.cases(s)
         if action == "draft":
             c = svc.draft(viewer.actor, case_id, value)
         elif action == "approve":

@@ -1,14 +1,9 @@
-"""The pages, one module per area; every router checks the CSRF token on each state-changing request."""
+"""The pages, one module per area; every router checks the CSRF token on each state-changing request
+(:func:`humas.web.deps.page_router`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
-
-from humas.web.deps import csrf_protect
-
-
-def page_router() -> APIRouter:
-    return APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:

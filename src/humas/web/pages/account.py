@@ -11,13 +11,13 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from humas import users
 from humas.errors import InvalidInput, NotFound
+from humas.store import audit
 from humas.store.models import ApiToken, User
 from humas.web import auth
-from humas.web.deps import Viewer, flash, humas, page_viewer, redirect, render, state
+from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render, state
 from humas.web.i18n import LANGUAGES, translator
-from humas.web.pages import page_router
-from humas.workflow import audit
 
 log = logging.getLogger("humas.web")
 router = page_router()
@@ -57,13 +57,13 @@ def login(request: Request, name: Annotated[str, Form()] = "", password: Annotat
                                                                  "{n} menit.", n=minutes)}, status=429)
     with app.db.session() as s:
         user = s.execute(select(User).where(User.name == name)).scalar_one_or_none()
-        if not auth.verify_password(user, password) or user is None:
+        if not users.verify_password(user, password) or user is None:
             st.limiter.failed(name, ip)
             log.info("login failed for %r from %s", name, ip)
             return render(request, "login.html", {**ctx, "error": _("Nama pengguna atau kata sandi salah.")},
                           status=401)
-        if auth.needs_rehash(user):
-            user.password_hash = auth.hash_password(password)
+        if users.needs_rehash(user):
+            user.password_hash = users.hash_password(password)
         st.limiter.succeeded(name, ip)
         lang = user.language
         request.session.clear()
@@ -126,7 +126,7 @@ def change_password(request: Request, viewer: Annotated[Viewer, Depends(page_vie
         if user is None:
             raise NotFound("user not found")
         error = None
-        if not auth.verify_password(user, current):
+        if not users.verify_password(user, current):
             error = _("Kata sandi saat ini salah.")
         elif new != confirm:
             error = _("Kata sandi baru dan konfirmasinya berbeda.")
@@ -134,9 +134,9 @@ def change_password(request: Request, viewer: Annotated[Viewer, Depends(page_vie
             error = _("Kata sandi baru harus berbeda dari yang lama.")
         else:
             try:
-                auth.set_password(s, user, new)
+                users.set_password(s, user, new)
             except InvalidInput:
-                error = _("Kata sandi minimal {n} karakter dan bukan nama pengguna.", n=auth.MIN_PASSWORD)
+                error = _("Kata sandi minimal {n} karakter dan bukan nama pengguna.", n=users.MIN_PASSWORD)
         if error:
             return render(request, "password.html", {"error": error}, viewer=viewer, status=400)
         audit.append(s, actor=user.name, action="user.password_changed", subject_type="user", subject_id=user.name,
@@ -154,7 +154,7 @@ def create_token(request: Request, viewer: Annotated[Viewer, Depends(page_viewer
         user = s.get(User, viewer.id)
         if user is None:
             raise NotFound("user not found")
-        _row, token = auth.create_token(s, user, name, app.clock())
+        _row, token = users.create_token(s, user, name, app.clock())
     return _profile(request, viewer, new_token=token)
 
 
@@ -165,6 +165,6 @@ def revoke_token(request: Request, token_id: int, viewer: Annotated[Viewer, Depe
         user = s.get(User, viewer.id)
         if user is None:
             raise NotFound("user not found")
-        auth.revoke_token(s, user, token_id, app.clock())
+        users.revoke_token(s, user, token_id, app.clock())
     flash(request, translator(viewer.language)("Token dicabut."))
     return redirect("/akun")

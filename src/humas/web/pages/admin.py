@@ -11,15 +11,13 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from humas import authz
+from humas import authz, users
+from humas.accounts import overview as accounts
 from humas.errors import InvalidInput, NotFound
-from humas.queue import accounts
+from humas.store import audit
 from humas.store.models import User, UserRole
-from humas.web import auth
-from humas.web.deps import Viewer, flash, humas, page_viewer, redirect, render
+from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
-from humas.web.pages import page_router
-from humas.workflow import audit
 
 router = page_router()
 ViewerDep = Annotated[Viewer, Depends(page_viewer)]
@@ -39,7 +37,7 @@ def _page(request: Request, viewer: Viewer, notice: str | None = None, status: i
     with app.db.session() as s:
         users = list(s.execute(select(User).order_by(User.name)).scalars())
         return render(request, "admin.html", {
-            "users": users, "roles": sorted(app.sops.roles.items()), "accounts": accounts.overview(app, s),
+            "users": users, "roles": sorted(app.sops.roles.items()), "accounts": accounts.overview(app.settings, s),
             "notice": notice,
         }, viewer=viewer, status=status)
 
@@ -61,7 +59,7 @@ def add_user(request: Request, viewer: ViewerDep, name: Annotated[str, Form()] =
     wanted = list(dict.fromkeys(roles or []))
     for r in wanted:
         app.sops.check_role(r)
-    password = auth.one_time_password()
+    password = users.one_time_password()
     with app.db.session() as s:
         if s.execute(select(User).where(User.name == name)).scalar_one_or_none() is not None:
             raise InvalidInput(f"user '{name}' already exists")
@@ -69,7 +67,7 @@ def add_user(request: Request, viewer: ViewerDep, name: Annotated[str, Form()] =
         user.roles = [UserRole(role=r) for r in wanted]
         s.add(user)
         s.flush()
-        auth.set_password(s, user, password, must_change=True)
+        users.set_password(s, user, password, must_change=True)
         audit.append(s, actor=viewer.name, action="user.added", subject_type="user", subject_id=name,
                      data={"roles": sorted(wanted)}, at=app.clock())
     # shown on this page only, never put into the (signed, not encrypted) session cookie
@@ -102,10 +100,10 @@ def reset_password(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = humas(request)
     authz.require_admin(viewer.actor, "reset passwords")
     _ = translator(viewer.language)
-    password = auth.one_time_password()
+    password = users.one_time_password()
     with app.db.session() as s:
         user = _user(s, name)
-        auth.set_password(s, user, password, must_change=True)
+        users.set_password(s, user, password, must_change=True)
         audit.append(s, actor=viewer.name, action="user.password_reset", subject_type="user", subject_id=name,
                      at=app.clock())
     return _page(request, viewer, _("Kata sandi sekali pakai untuk {name}: {password} (catat sekarang; tidak "
@@ -132,7 +130,7 @@ def check(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = humas(request)
     authz.require_admin(viewer.actor, "check platform accounts")
     with app.db.session() as s:
-        r = accounts.check(s, app, name)
+        r = accounts.check(s, app.account_states, app.adapters.get, name, app.clock())
         ok, detail = r.ok, r.detail
     text = (detail or ("ok" if ok else "?"))[:200]
     flash(request, translator(viewer.language)("Pemeriksaan akun: {detail}", detail=text), "ok" if ok else "error")

@@ -13,17 +13,14 @@ from sqlalchemy import select
 from humas.app import App
 from humas.errors import HumasError, InvalidInput, PermissionDenied
 from humas.store.models import Content, ContentStatus, PublicationJob
-from humas.web.deps import Viewer, flash, humas, page_viewer, redirect, render
+from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
-from humas.web.nav import publish_roles
-from humas.web.pages import page_router
 from humas.web.views import (
     account_limits,
     approval_diff,
     platform_caption_values,
     previews,
     saved_uploads,
-    sop_flags,
     workflow,
 )
 from humas.workflow.engine import ContentChanges
@@ -43,7 +40,7 @@ def _form_ctx(request: Request, viewer: Viewer, c: Content | None, values: dict[
                                 "accounts": [], "flags": [], "pc": {}}
     return render(request, "content_form.html", {
         "c": c, "v": {**defaults, **values}, "error": error, "sops": sorted(app.sops.sops.values(), key=lambda x: x.id),
-        "flags": sop_flags(app), "accounts": account_limits(app), "default_sop": app.settings.default_sop,
+        "flags": app.sops.flags(), "accounts": account_limits(app), "default_sop": app.settings.default_sop,
     }, viewer=viewer, status=400 if error else 200)
 
 
@@ -130,7 +127,7 @@ def detail(request: Request, content_id: int, viewer: ViewerDep) -> Response:
             "can_cancel": c.status in (ContentStatus.DRAFT, ContentStatus.IN_REVIEW, ContentStatus.APPROVED)
             and (viewer.is_admin or c.created_by_id == viewer.id),
             "can_schedule": c.status == ContentStatus.APPROVED
-            and (viewer.is_admin or bool(roles & publish_roles(app))),
+            and (viewer.is_admin or bool(roles & app.sops.publish_roles())),
             "now_local": app.local(app.clock()).strftime("%Y-%m-%d %H:%M"),
         }
         return render(request, "content_detail.html", ctx, viewer=viewer)

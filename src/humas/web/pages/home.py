@@ -8,12 +8,11 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from humas.sop.duration import format_duration
+from humas.sop.timing import overdue
 from humas.store.models import AccountState, Case, CaseStatus, Content, JobState, PublicationJob, StepPeriod
-from humas.web.deps import Viewer, humas, page_viewer, render
+from humas.web.deps import Viewer, humas, page_router, page_viewer, render
 from humas.web.nav import may_see_responses
-from humas.web.pages import page_router
-from humas.workflow import sla
-from humas.workflow.duration import format_duration
 
 router = page_router()
 OPEN_CASES = (CaseStatus.OPEN, CaseStatus.REPLY_DRAFTED, CaseStatus.REJECTED, CaseStatus.APPROVED)
@@ -34,7 +33,7 @@ def home(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) -> R
             c = s.get(Content, p.subject_id)
             if c is None or c.step_id != p.step_id:
                 continue
-            left = sla.time_left(app, p, now)
+            left = app.env.timer.time_left(p, now)
             try:
                 label = app.sops.get(p.sop_id).step(p.step_id).label
             except (KeyError, Exception):
@@ -42,9 +41,10 @@ def home(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) -> R
             mine.append({"content": c, "step": label, "role": p.role, "due_at": p.due_at,
                          "left": None if left is None else format_duration(abs(left)),
                          "overdue": left is not None and left.total_seconds() < 0})
-        late = [o.as_dict(app) for o in sla.overdue(app, s, now) if viewer.is_admin or o.period.role in viewer.roles]
+        late = [o.as_dict(app.sops, app.tz) for o in overdue(s, app.sops, app.calendar, now)
+                if viewer.is_admin or o.period.role in viewer.roles]
         cases: list[Case] = []
-        show_cases = may_see_responses(app, viewer)
+        show_cases = may_see_responses(app.sops, viewer)
         if show_cases:
             cases = list(s.execute(select(Case).where(Case.status.in_(list(OPEN_CASES)))
                                    .order_by(Case.opened_at).limit(20)).scalars())

@@ -15,8 +15,7 @@ from sqlalchemy import select
 
 from humas.errors import HumasError, NotFound
 from humas.store.models import Content, ContentMedia, ContentStatus, MediaBlob
-from humas.web.deps import humas, page_viewer
-from humas.web.pages import page_router
+from humas.web.deps import humas, page_router, page_viewer
 
 router = page_router()
 SHA = re.compile(r"[0-9a-f]{64}")

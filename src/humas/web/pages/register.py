@@ -10,10 +10,9 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from humas.store import audit
 from humas.store.models import AuditEntry
-from humas.web.deps import Viewer, humas, page_viewer, render
-from humas.web.pages import page_router
-from humas.workflow import audit
+from humas.web.deps import Viewer, humas, page_router, page_viewer, render
 
 router = page_router()
 PAGE = 200

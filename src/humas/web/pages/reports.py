@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from humas.web.deps import Viewer, humas, page_viewer, render
+from humas.reports.weekly import LABELS, parse_week, report_csv, week_name, week_report
+from humas.web.deps import Viewer, humas, page_router, page_viewer, render
 from humas.web.i18n import status_text, translator
-from humas.web.pages import page_router
-from humas.web.reports import LABELS, parse_week, report_csv, week_name, week_report
 from humas.web.svg import stacked_bars
 
 router = page_router()
@@ -25,7 +24,7 @@ def reports(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], m
     _ = translator(viewer.language)
     start = parse_week(minggu, app.local(app.clock()).date())
     with app.db.session() as s:
-        r = week_report(app, s, start, account)
+        r = week_report(app.env, s, start, account)
     legend = {k: _(status_text(k)) for k in LABELS}
     legend.update({"posts": _("Unggahan"), "comments": _("Komentar"), "within": _("Sesuai standar"),
                    "late": _("Terlambat")})
@@ -49,6 +48,6 @@ def reports_csv(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)
     app = humas(request)
     start = parse_week(minggu, app.local(app.clock()).date())
     with app.db.session() as s:
-        r = week_report(app, s, start, account)
+        r = week_report(app.env, s, start, account)
     return Response(report_csv(r), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="laporan-{r.week}.csv"'})

@@ -11,19 +11,17 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humas import authz
 from humas.app import App
-from humas.escalation.cases import Cases, ResponsePath, open_period, path_for
+from humas.escalation.cases import ResponsePath, open_period, path_for
+from humas.escalation.views import COMMENT_STATES, comment_query
+from humas.sop.duration import format_duration
 from humas.store.models import Case, CaseStatus, Comment, Content, Post, User
-from humas.web.deps import Viewer, flash, humas, page_viewer, redirect, render
+from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
-from humas.web.nav import response_roles
-from humas.web.pages import page_router
-from humas.workflow import sla
-from humas.workflow.duration import format_duration
 
 router = page_router()
 ViewerDep = Annotated[Viewer, Depends(page_viewer)]
@@ -32,7 +30,7 @@ LABELS = ("negative", "neutral", "positive")
 
 
 def _require_responses(app: App, viewer: Viewer) -> None:
-    authz.require_view(viewer.actor, response_roles(app), "see public comments and cases")
+    authz.require_view(viewer.actor, app.sops.response_roles(), "see public comments and cases")
 
 
 def thread(s: Session, comment: Comment) -> dict[str, Any]:
@@ -54,28 +52,14 @@ def comments(request: Request, viewer: ViewerDep, account: str = "", label: str 
     app = humas(request)
     _require_responses(app, viewer)
     with app.db.session() as s:
-        q = select(Comment, Case).outerjoin(Case, Case.comment_id == Comment.id).where(Comment.is_own.is_(False))
-        if account:
-            q = q.where(Comment.account == account)
-        if label in LABELS:
-            q = q.where(Comment.label == label)
-        elif label == "unclassified":
-            q = q.where(Comment.label.is_(None))
-        if state == "flagged":
-            q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True)))
-        elif state == "no_case":
-            q = q.where(Case.id.is_(None))
-        elif state == "hidden":
-            q = q.where(Comment.hidden.is_(True))
-        elif state in {c.value for c in CaseStatus}:
-            q = q.where(Case.status == state)
+        q = comment_query(account=account or None, label=label or None, state=state or None)
         rows = s.execute(q.order_by(Comment.created_at.desc()).limit(300)).all()
         parents = _parents(s, [c for c, _ in rows])
         return render(request, "comments.html", {
             "rows": [{"c": c, "case": case, "parent": parents.get((c.platform, c.parent_remote_id or ""))}
                      for c, case in rows],
             "account": account, "label": label, "state": state, "labels": LABELS,
-            "states": ["flagged", "no_case", "hidden", *[c.value for c in CaseStatus]],
+            "states": [*COMMENT_STATES, *[c.value for c in CaseStatus]],
             "accounts": [a.name for a in app.settings.accounts],
         }, viewer=viewer)
 
@@ -94,10 +78,10 @@ def comment_detail(request: Request, comment_id: int, viewer: ViewerDep) -> Resp
     app = humas(request)
     _require_responses(app, viewer)
     with app.db.session() as s:
-        cases = Cases(app, s)
+        cases = app.cases(s)
         c = cases.comment(comment_id)
         case = s.execute(select(Case).where(Case.comment_id == c.id)).scalar_one_or_none()
-        path = path_for(app, s, c.post)
+        path = path_for(app.env, s, c.post)
         return render(request, "comment.html", {
             "c": c, "case": case, "t": thread(s, c), "labels": LABELS,
             "can_reply": path.response_role in viewer.roles and case is None and not c.deleted,
@@ -109,7 +93,7 @@ def comment_detail(request: Request, comment_id: int, viewer: ViewerDep) -> Resp
 def reply_direct(request: Request, comment_id: int, viewer: ViewerDep, text: Annotated[str, Form()] = "") -> Response:
     app = humas(request)
     with app.db.session() as s:
-        case = Cases(app, s).reply_direct(viewer.actor, comment_id, text)
+        case = app.cases(s).reply_direct(viewer.actor, comment_id, text)
         case_id = case.id
     flash(request, translator(viewer.language)("Aksi kasus tersimpan."))
     return redirect(f"/eskalasi/{case_id}")
@@ -120,7 +104,7 @@ def relabel_comment(request: Request, comment_id: int, viewer: ViewerDep,
                     label: Annotated[str, Form()] = "") -> Response:
     app = humas(request)
     with app.db.session() as s:
-        Cases(app, s).relabel_comment(viewer.actor, comment_id, label)
+        app.cases(s).relabel_comment(viewer.actor, comment_id, label)
     flash(request, translator(viewer.language)("Aksi kasus tersimpan."))
     return redirect(f"/komentar/{comment_id}")
 
@@ -143,8 +127,8 @@ def cases_page(request: Request, viewer: ViewerDep, status: str = "active", acco
             q = q.where(Comment.account == account)
         rows = []
         for case in s.execute(q).scalars():
-            period = open_period(s, case.id)
-            left = sla.time_left(app, period, now) if period is not None else None
+            period = open_period(app.env, s, case.id)
+            left = app.env.timer.time_left(period, now) if period is not None else None
             rows.append({"case": case, "left": None if left is None else format_duration(abs(left)),
                          "overdue": left is not None and left.total_seconds() < 0})
         return render(request, "cases.html", {
@@ -159,11 +143,11 @@ def case_detail(request: Request, case_id: int, viewer: ViewerDep) -> Response:
     _require_responses(app, viewer)
     now = app.clock()
     with app.db.session() as s:
-        cases = Cases(app, s)
+        cases = app.cases(s)
         case = cases.get(case_id)
         path: ResponsePath = cases.path(case)
-        period = open_period(s, case.id)
-        left = sla.time_left(app, period, now) if period is not None else None
+        period = open_period(app.env, s, case.id)
+        left = app.env.timer.time_left(period, now) if period is not None else None
         status = CaseStatus(case.status)
         open_states = {CaseStatus.OPEN, CaseStatus.REPLY_DRAFTED, CaseStatus.REJECTED}
         is_responder = path.response_role in viewer.roles
@@ -184,7 +168,7 @@ def case_detail(request: Request, case_id: int, viewer: ViewerDep) -> Response:
 def _case_action(request: Request, viewer: Viewer, case_id: int, action: str, **kw: str) -> Response:
     app = humas(request)
     with app.db.session() as s:
-        cases = Cases(app, s)
+        cases = app.cases(s)
         if action == "draft":
             cases.draft(viewer.actor, case_id, kw["text"])
         elif action == "approve":

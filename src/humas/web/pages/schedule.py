@@ -17,10 +17,8 @@ from humas.app import App
 from humas.errors import InvalidInput
 from humas.queue import service as queue
 from humas.store.models import Content, JobState, PublicationJob
-from humas.web.deps import Viewer, flash, humas, page_viewer, redirect, render
+from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
-from humas.web.nav import publish_roles
-from humas.web.pages import page_router
 
 router = page_router()
 ViewerDep = Annotated[Viewer, Depends(page_viewer)]
@@ -32,9 +30,10 @@ CALENDAR_STATES = (JobState.SCHEDULED, JobState.CLAIMED, JobState.SENDING, JobSt
 def schedule(request: Request, content_id: int, viewer: ViewerDep, at: Annotated[str, Form()] = "",
              accounts: Annotated[list[str] | None, Form()] = None) -> Response:
     app = humas(request)
-    when = queue.parse_when(app, at)
+    when = queue.parse_when(app.env, at)
     with app.db.session() as s:
-        created = queue.schedule(app, s, viewer.actor, content_id, when, accounts or None)
+        created = queue.schedule(app.env, s, viewer.actor, content_id, when, accounts or None,
+                                 platform_check=app.platform_check)
         n = len(created)
     flash(request, translator(viewer.language)("Dijadwalkan: {n} unggahan.", n=n))
     return redirect(f"/konten/{content_id}")
@@ -49,9 +48,10 @@ def queue_page(request: Request, viewer: ViewerDep, status: str = "", account: s
             jobs = [j for j in jobs if j.account == account]
         jobs = sorted(jobs, key=lambda j: (j.run_at, j.id), reverse=True)[:500]
         titles = _titles(s, jobs)
-        rows = [{**queue.job_dict(app, j), "title": titles.get(j.content_id or 0, ""), "run_at_dt": j.run_at}
+        rows = [{**queue.job_dict(app.env, j), "title": titles.get(j.content_id or 0, ""), "run_at_dt": j.run_at}
                 for j in jobs]
-        may_operate = viewer.is_admin or bool(viewer.roles & publish_roles(app)) or "tim_sosial_media" in viewer.roles
+        may_operate = (viewer.is_admin or bool(viewer.roles & app.sops.publish_roles())
+                       or "tim_sosial_media" in viewer.roles)
         return render(request, "queue.html", {
             "rows": rows, "status": status, "account": account, "statuses": [x.value for x in JobState],
             "accounts": [a.name for a in app.settings.accounts], "may_operate": may_operate,
@@ -72,7 +72,7 @@ def _titles(s: Any, jobs: list[PublicationJob]) -> dict[int, str]:
 def retry(request: Request, job_id: int, viewer: ViewerDep) -> Response:
     app = humas(request)
     with app.db.session() as s:
-        queue.retry(app, s, viewer.actor, job_id)
+        queue.retry(app.env, s, viewer.actor, job_id)
     flash(request, translator(viewer.language)("Pekerjaan diulang."))
     return redirect("/antrian")
 
@@ -81,7 +81,7 @@ def retry(request: Request, job_id: int, viewer: ViewerDep) -> Response:
 def cancel(request: Request, job_id: int, viewer: ViewerDep) -> Response:
     app = humas(request)
     with app.db.session() as s:
-        queue.cancel(app, s, viewer.actor, job_id)
+        queue.cancel(app.env, s, viewer.actor, job_id)
     flash(request, translator(viewer.language)("Pekerjaan dibatalkan."))
     return redirect("/antrian")
 

@@ -2,7 +2,7 @@
 
 Units are ``w`` (week, 7 days), ``d`` (day, 24 hours), ``h`` (hour) and ``m`` (minute), largest first, each at
 most once, with optional spaces (``"1h 30m"``, ``"90 m"``). ``"0m"`` is a valid, empty duration. How a day counts
-when an office measures working time only is decided by :class:`humas.workflow.clock.WorkingCalendar`.
+when an office measures working time only is decided by :class:`humas.sop.calendar.WorkingCalendar`.
 """
 
 from __future__ import annotations

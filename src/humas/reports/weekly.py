@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from humas.app import App
+from humas.env import Env
 from humas.errors import InvalidInput
 from humas.store.models import Case, Comment, Post, StepPeriod
 
@@ -66,10 +66,10 @@ def week_name(d: date) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
-def week_report(app: App, s: Session, start: date, account: str = "") -> WeekReport:
-    lo = datetime.combine(start, time(0), tzinfo=app.tz)
+def week_report(env: Env, s: Session, start: date, account: str = "") -> WeekReport:
+    lo = datetime.combine(start, time(0), tzinfo=env.tz)
     hi = lo + timedelta(days=7)
-    names = [a.name for a in app.settings.accounts if not account or a.name == account]
+    names = [a.name for a in env.settings.accounts if not account or a.name == account]
     rows = {n: AccountWeek(n) for n in names}
     for p in s.execute(select(Post).where(Post.published_at >= lo, Post.published_at < hi)).scalars():
         if p.account in rows:
@@ -102,13 +102,13 @@ def week_report(app: App, s: Session, start: date, account: str = "") -> WeekRep
         if st is None:
             label, standard = period.step_id, None
             try:
-                step = app.sops.get(period.sop_id).step(period.step_id)
+                step = env.sops.get(period.sop_id).step(period.step_id)
                 label, standard = step.label, (step.standard.total_seconds() / 60 if step.timed else None)
             except (KeyError, Exception):
                 pass
             st = steps[key] = StepTimes(period.sop_id, period.step_id, label, standard)
         st.count += 1
-        st.total_minutes += app.calendar.elapsed(period.entered_at, period.completed_at).total_seconds() / 60
+        st.total_minutes += env.calendar.elapsed(period.entered_at, period.completed_at).total_seconds() / 60
         if period.due_at is None or period.completed_at <= period.due_at:
             st.within += 1
     return WeekReport(week_name(start), start, list(rows.values()), sorted(steps.values(), key=lambda x: x.step))

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from humas.errors import ConfigError
-from humas.workflow.duration import parse_duration
+from humas.sop.duration import parse_duration
 
 __all__ = [
     "ADMIN_ROLE",
@@ -48,7 +48,7 @@ _PATTERN_RULES = {
     _SNAKE: "a lowercase letter, then lowercase letters, digits or _",
     _KEBAB: "a lowercase letter, then lowercase letters, digits or -",
 }
-_PRESETS_PACKAGE = "humas.workflow"
+_PRESETS_PACKAGE = "humas.sop"
 _PRESETS_DIR = "presets"
 
 
@@ -308,6 +308,11 @@ class SOP(_Model):
         """The content chain's publish step (always the last)."""
         return self.steps[-1]
 
+    @property
+    def publish_role(self) -> str:
+        """The role that schedules this SOP's content (its publish step's role)."""
+        return self.publish_step.role
+
     def edit_step_for(self, role: str, current_id: str, flags: Iterable[str] = ()) -> Step | None:
         """The step an edit by ``role`` returns the content to: the latest editable step of ``role`` at or before
         ``current_id`` that runs under ``flags``; ``None`` when ``role`` may not edit at this point."""
@@ -356,7 +361,7 @@ def load_sop_file(path: str | Path) -> SOP:
 
 
 def load_presets() -> dict[str, SOP]:
-    """The SOPs shipped in ``humas/workflow/presets``, by id; each file's name is its id plus ``.toml``."""
+    """The SOPs shipped in ``humas/sop/presets``, by id; each file's name is its id plus ``.toml``."""
     folder = resources.files(_PRESETS_PACKAGE).joinpath(_PRESETS_DIR)
     presets: dict[str, SOP] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):

@@ -7,28 +7,22 @@ the call in flight finishes, claims are handed back, and the process exits 0.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
 import signal
-import socket
 import threading
-import uuid
 from collections.abc import Callable
-from datetime import datetime
-from pathlib import Path
+from datetime import datetime, timedelta
 from types import FrameType
-from typing import IO, Any
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from humas.app import App
-from humas.daemon_timers import daily_recap, timers
-from humas.errors import AnotherInstanceRunning
+from humas.daemon.lock import InstanceLock, instance_id
+from humas.daemon.timers import daily_recap, timers
 from humas.queue import jobs
-from humas.queue.dispatcher import Dispatcher
 from humas.store.engine import sqlite_path
 
 log = logging.getLogger("humas.daemon")
@@ -40,52 +34,13 @@ def setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-class InstanceLock:
-    """One daemon per SQLite file: an exclusive ``flock`` on ``<database>.daemon.lock``, released when the
-    process dies however it dies."""
-
-    def __init__(self, db_file: Path) -> None:
-        self.db_file = db_file
-        self.path = db_file.with_name(db_file.name + ".daemon.lock")
-        self._fh: IO[str] | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = self.path.open("a+")
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            fh.close()
-            raise AnotherInstanceRunning(
-                f"another humas daemon ({holder}) already runs on {self.db_file}; stop it first, "
-                "or use PostgreSQL (HUMAS_DATABASE_URL) to run several"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()} on {socket.gethostname()}")
-        fh.flush()
-        self._fh = fh
-
-    def release(self) -> None:
-        if self._fh is not None:
-            fcntl.flock(self._fh.fileno(), fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
-
-
-def instance_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
 class Daemon:
     def __init__(self, app: App, *, serve_web: bool = True) -> None:
         self.app = app
         self.owner = instance_id()
         self.stop_event = threading.Event()
         self.serve_web = serve_web
-        self.dispatcher = Dispatcher(app, self.owner, stopping=self.stop_event.is_set, notify=self._notify)
+        self.dispatcher = app.dispatcher(self.owner, stopping=self.stop_event.is_set, notify=self._notify)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(4)},
@@ -126,11 +81,11 @@ class Daemon:
         self.app.ensure_schema()
         self.scheduler.add_job(self._guard("dispatch", self._dispatch), "interval", seconds=s.queue.tick_seconds,
                                id="dispatch", next_run_time=datetime.now(self.app.tz))
-        for job_id, seconds, fn in timers(self):
+        for job_id, seconds, fn in timers(self.app, self.owner):
             self.scheduler.add_job(self._guard(job_id, fn), "interval", seconds=seconds, id=job_id,
                                    next_run_time=datetime.now(self.app.tz))
         recap = s.notify.daily_recap_at
-        self.scheduler.add_job(self._guard("recap", lambda: daily_recap(self)), "cron", hour=recap.hour,
+        self.scheduler.add_job(self._guard("recap", lambda: daily_recap(self.app)), "cron", hour=recap.hour,
                                minute=recap.minute, id="recap")
         if self.serve_web:
             self._start_web()
@@ -141,7 +96,15 @@ class Daemon:
     def _start_web(self) -> None:
         from humas.web.server import start_in_thread
 
-        self._extra_stops.append(start_in_thread(self.app, self))
+        self._extra_stops.append(start_in_thread(self.app, heartbeat=self.beat))
+
+    def beat(self) -> dict[str, Any]:
+        """``/healthz``'s view of the daemon: healthy while its timers ran within the last few ticks."""
+        last = self.heartbeat
+        now = self.app.clock()
+        window = timedelta(seconds=max(60.0, 6 * self.app.settings.queue.tick_seconds))
+        ok = last is not None and now - last <= window and not self.stop_event.is_set()
+        return {"ok": ok, "last_tick": last.isoformat(timespec="seconds") if last else None, "instance": self.owner}
 
     def stop(self) -> None:
         """Finish the call in flight, hand back claims, stop timers and the web server."""

@@ -1,0 +1,70 @@
+"""Classify what is pending: public comments (not the account's own, not deleted) without ``classified_at``.
+
+Each batch is one transaction that takes its rows with ``FOR UPDATE SKIP LOCKED`` (SQLite: the database write
+lock), so several daemons (or a webhook next to a daemon) never classify one comment twice, and a daemon killed
+mid-batch leaves the rows pending for the next run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Select, select
+
+from humas.env import Env
+from humas.sentiment.base import Classifier
+from humas.store.models import Comment
+
+
+@dataclass
+class ClassifyReport:
+    classified: int = 0
+    by_label: dict[str, int] = field(default_factory=dict)
+
+
+def pending(limit: int) -> Select[int]:
+    """The statement that takes up to ``limit`` pending comments (ids, oldest first) under a row lock."""
+    return (
+        select(Comment.id)
+        .where(Comment.classified_at.is_(None), Comment.is_own.is_(False), Comment.deleted.is_(False))
+        .order_by(Comment.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+class Classification:
+    """Labels pending comments. ``classifier``: built on first use (loading a model takes a moment)."""
+
+    def __init__(self, env: Env, classifier: Callable[[], Classifier], batch_size: int) -> None:
+        self.env = env
+        self._classifier = classifier
+        self.batch_size = batch_size
+
+    def run(self, now: datetime | None = None, *, limit: int | None = None) -> ClassifyReport:
+        """Classify pending comments in batches until none is left (or ``limit`` were done)."""
+        report = ClassifyReport()
+        while limit is None or report.classified < limit:
+            take = self.batch_size if limit is None else min(self.batch_size, limit - report.classified)
+            if not self._batch(now or self.env.clock(), take, report):
+                break
+        return report
+
+    def _batch(self, now: datetime, take: int, report: ClassifyReport) -> bool:
+        with self.env.db.session() as s:
+            ids = list(s.execute(pending(take)).scalars())
+            if not ids:
+                return False
+            comments = list(s.execute(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)).scalars())
+            predictions = self._classifier().classify([c.text for c in comments])
+            for comment, p in zip(comments, predictions, strict=True):
+                comment.label = p.label
+                comment.p_negative = p.probabilities.get("negative")
+                comment.p_neutral = p.probabilities.get("neutral")
+                comment.p_positive = p.probabilities.get("positive")
+                comment.escalate, comment.abusive, comment.classified_at = p.needs_escalation, p.abusive, now
+                report.classified += 1
+                report.by_label[p.label] = report.by_label.get(p.label, 0) + 1
+        return True

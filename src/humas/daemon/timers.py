@@ -1,0 +1,39 @@
+"""The daemon's periodic work besides dispatching: the comment cycle, SLA reminders, the daily recap."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from humas.app import App
+from humas.cycle import CommentCycle
+
+log = logging.getLogger("humas.daemon")
+
+Timer = tuple[str, float, Callable[[], Any]]
+
+
+def comment_tick(app: App, cycle: CommentCycle) -> None:
+    report = cycle.run_once(app.clock())
+    if report.new_comments or report.cases:
+        log.info("monitor: %d new comment(s), %d new case(s)", report.new_comments, len(report.cases))
+
+
+def overdue_tick(app: App) -> None:
+    n = app.remind_overdue(app.clock())
+    if n:
+        log.warning("%d step(s) ran past their time standard (see 'humas sla overdue')", n)
+
+
+def timers(app: App, owner: str) -> list[Timer]:
+    """(id, interval in seconds, work) of every interval timer besides the dispatcher."""
+    out: list[Timer] = [("sla", 60.0, lambda: overdue_tick(app))]
+    if app.settings.monitor.enabled:
+        cycle = app.comment_cycle(owner)
+        out.append(("monitor", app.settings.monitor.tick_seconds, lambda: comment_tick(app, cycle)))
+    return out
+
+
+def daily_recap(app: App) -> None:
+    app.daily_recap(app.clock())

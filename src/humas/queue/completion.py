@@ -1,0 +1,86 @@
+"""What happens when a job ends, by kind: the table the dispatcher completes jobs through.
+
+The dispatcher knows how to send a job and which outcome it had; what that outcome means for the stage the job
+came from (a post for content, a reply for a case) is that stage's business. The composition root registers one
+:class:`Completion` per job kind; each runs inside the dispatcher's transaction for the outcome, after the job's
+own state was written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from humas.accounts.state import AccountStates
+from humas.env import Env
+from humas.notify import Notifier
+from humas.publisher.base import PublishResult
+from humas.queue.service import settle_content
+from humas.queue.states import TERMINAL_STATES
+from humas.store import audit
+from humas.store.models import Content, ContentStatus, JobState, Post, PublicationJob
+from humas.workflow.engine import Workflow
+
+SYSTEM = "humas"
+
+
+class Completion(Protocol):
+    """One job kind's outcomes. Both run in the dispatcher's transaction (``session``) and must be idempotent."""
+
+    def published(self, session: Session, job: PublicationJob, result: PublishResult | None, note: str,
+                  now: datetime) -> None:
+        """The job's post or reply is on the platform (``result`` None: a duplicate without an id)."""
+        ...
+
+    def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:
+        """The job is ``failed`` for good (``rejected``: the platform refused the content itself)."""
+        ...
+
+
+Completions = Mapping[str, Completion]
+
+
+class PostCompletion:
+    """A post of approved content: the post is recorded for the monitor, the account's pacing counts it, and the
+    workflow settles the content once none of its jobs is pending."""
+
+    def __init__(self, env: Env, states: AccountStates, notifier: Notifier | None = None) -> None:
+        self.env = env
+        self.states = states
+        self.notifier = notifier
+
+    def published(self, session: Session, job: PublicationJob, result: PublishResult | None, note: str,
+                  now: datetime) -> None:
+        self.states.record_published(session, job.account, now)
+        if result is not None and result.remote_id:
+            session.add(Post(job_id=job.id, content_id=job.content_id, account=job.account, platform=job.platform,
+                             remote_id=result.remote_id, remote_url=result.remote_url,
+                             published_at=job.published_at or now, next_poll_at=now))
+        audit.append(session, actor=SYSTEM, action="job.published", subject_type="job", subject_id=job.id,
+                     note=note, data={"content": job.content_id, "account": job.account,
+                                      "remote_id": job.remote_id, "remote_url": job.remote_url}, at=now)
+        if job.content_id is not None:
+            settle_content(self.env, session, job.content_id, SYSTEM)
+
+    def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:
+        if job.content_id is None:
+            return
+        settle_content(self.env, session, job.content_id, SYSTEM)
+        if rejected:
+            self._return_to_editor(session, job, message)
+
+    def _return_to_editor(self, session: Session, job: PublicationJob, message: str) -> None:
+        content = session.get(Content, job.content_id)
+        if content is None or content.status != ContentStatus.SCHEDULED:
+            return
+        states = set(session.execute(select(PublicationJob.state).where(PublicationJob.content_id == content.id))
+                     .scalars())
+        if JobState.PUBLISHED in states or not states <= set(TERMINAL_STATES):
+            return  # some account published it, or other jobs are pending: the content stays where it is
+        # nothing went out and nothing is pending: back to the step that owns editing, with the platform's words
+        Workflow(self.env, session, notifier=self.notifier).return_to_editor(content, SYSTEM,
+                                                                             f"{job.account}: {message}")
