@@ -25,16 +25,6 @@ EXPECTED_IDS = {
     Platform.YOUTUBE: "ptpaXF21eUe",
 }
 
-KNOWN_FAILURES = {
-    "test_publish_success_is_checkpointed": (
-        "SandboxAdapter.publish never reads the checkpoint, so the same job again goes back to the platform (an "
-        "X/Facebook imitation answers AlreadyPublished, an Instagram/YouTube imitation stores a second post); "
-        "find_published also always asks the platform"
-    ),
-    "test_timeout_after_send_is_in_doubt": (
-        "the injected OutcomeUnknown is raised without a cause (no vendor exception is chained for the logs)"
-    ),
-}
 
 
 def _factory(imitates: Platform, env: Env) -> PlatformAdapter:
@@ -94,7 +84,6 @@ CASES = [
         auth_expired=partial(_script, "auth_expired"),
         server_error=partial(_script, "server_error"),
         timeout_after_send=partial(_script, "timeout_after_send"),
-        known_failures=KNOWN_FAILURES,
     )
     for imitates in (Platform.X, Platform.FACEBOOK, Platform.INSTAGRAM, Platform.YOUTUBE)
 ]

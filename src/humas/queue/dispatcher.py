@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from humas.accounts.drafts import draft_for
 from humas.accounts.state import AccountStates
@@ -169,7 +169,7 @@ class Dispatcher:
         return self._send(c, adapter, account, req, ckpt)
 
     def _request(self, s: Session, job: PublicationJob) -> PublishRequest:
-        content = s.get(Content, job.content_id)
+        content = s.get(Content, job.content_id, options=[lazyload(Content.created_by)])  # the draft needs media
         if content is None:
             raise NotFound(f"content {job.content_id} of job {job.id} no longer exists")
         acc = self.env.settings.account(job.account)
@@ -275,9 +275,8 @@ class Dispatcher:
             if res.rowcount != 1:  # type: ignore[attr-defined]
                 log.warning("job %s: published, but another worker holds it now; it will find the post", c.id)
                 return "lost"
-            job = s.get(PublicationJob, c.id)
+            job = s.get(PublicationJob, c.id)  # first load in this session: the row as the update left it
             assert job is not None
-            s.refresh(job)
             self.completions[job.kind].published(s, job, result, note, now)
         log.info("job %s published: %s", c.id, result.remote_url if result else "(duplicate, no id)")
         return "published"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from humas import authz
 from humas.authz import Actor
@@ -143,7 +143,7 @@ def cancel(env: Env, session: Session, actor: Actor, job_id: int) -> Publication
 
 def settle_content(env: Env, session: Session, content_id: int, actor_name: str) -> None:
     """Once no job of the content is pending: published if any went out, else back to approved (reschedulable)."""
-    c = session.get(Content, content_id)
+    c = session.get(Content, content_id, options=[lazyload("*")])  # its status and version are all it needs
     if c is None or c.status not in (ContentStatus.SCHEDULED,):
         return
     states = list(session.execute(select(PublicationJob.state).where(PublicationJob.content_id == content_id))

@@ -100,6 +100,9 @@ class SandboxAdapter:
         Half the latency passes before the post is stored (the request travelling) and half after (the answer
         travelling back), so a worker killed in the second half leaves a stored post it never heard about.
         """
+        done = _checkpointed(ckpt)
+        if done is not None:  # the same job again: the answer is already known, the platform is not asked
+            return done
         self._latency(0.5)
         mode = self.server.take_failure(self.account, "publish")
         if mode is None and self.failures is not None:
@@ -111,13 +114,19 @@ class SandboxAdapter:
             self.account, req.draft.text, imitates=self.imitates, title=req.draft.title, media=req.draft.media,
             idempotency_key=req.idempotency_key,
         )
-        if mode is not None:
+        if mode is not None:  # timeout_after_send: stored, but the answer never arrives (nothing to checkpoint)
             raise_for(mode, account=self.account, clock=self.clock)
         self._latency(0.5)
+        ckpt.save(CKPT_POST, {"remote_id": post.remote_id, "url": post.url,
+                              "created_at": post.created_at.isoformat()})
         return PublishResult(post.remote_id, post.url, post.created_at)
 
     def find_published(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
-        """Search the account's posts since ``req.not_before`` (else the last 48 h) by key, then by text."""
+        """The checkpointed answer, else search the account's posts since ``req.not_before`` (else the last 48 h)
+        by key, then by text."""
+        done = _checkpointed(ckpt)
+        if done is not None:
+            return done
         self._latency()
         since = req.not_before or self.clock() - FIND_WINDOW
         post = self.server.find_post(
@@ -194,3 +203,13 @@ class SandboxAdapter:
 def _adapter_class(imitates: Platform) -> type[SandboxAdapter]:
     name = f"Sandbox{rules_for(imitates).label}Adapter"
     return cast(type[SandboxAdapter], type(name, (SandboxAdapter,), {"limits": LIMITS[imitates], "imitates": imitates}))
+
+
+CKPT_POST = "sandbox_post"  # the platform's answer to a publish, saved once it arrived
+
+
+def _checkpointed(ckpt: Checkpoint) -> PublishResult | None:
+    saved = ckpt.get(CKPT_POST)
+    if not isinstance(saved, dict):
+        return None
+    return PublishResult(str(saved["remote_id"]), str(saved["url"]), datetime.fromisoformat(str(saved["created_at"])))

@@ -91,5 +91,5 @@ def raise_for(mode: str, *, account: str, clock: Callable[[], datetime]) -> NoRe
         raise AuthExpired("sandbox: access token expired (injected)", platform=_SANDBOX, account=account)
     if mode == "timeout_after_send":
         raise OutcomeUnknown("sandbox: sent, no answer before the timeout (injected)", platform=_SANDBOX,
-                             account=account)
+                             account=account) from TimeoutError("sandbox: read timed out (injected)")
     raise ConfigError(f"sandbox: unknown failure mode {mode!r}")
