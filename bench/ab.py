@@ -3,9 +3,10 @@
     .venv/bin/python bench/ab.py BASE_REV [NEW_REV] --rounds 5 -- bench/queue_bench.py --db sqlite --workers 1
 
 Each revision is checked out into a temporary git worktree (``NEW_REV`` defaults to the working tree as it is) and
-its own copy of the script runs with that revision's ``src`` first on ``PYTHONPATH`` (the installed dependencies
-are shared). Runs alternate A, B, A, B... so drift of the machine hits both alike. Every run prints one JSON object
-(the last line of the script's output); the summary is the median and the spread (min-max) of each numeric field.
+its own copy of the script (``--same-script``: the working tree's copy) runs with that revision's ``src`` first on
+``PYTHONPATH`` (the installed dependencies are shared). Runs alternate A, B, A, B... so drift of the machine hits
+both alike. Every run prints one JSON object (the last line of the script's output); the summary is the median and
+the spread (min-max) of each numeric field.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ def checkout(rev: str, into: Path) -> Path:
     return into
 
 
-def run(tree: Path, script: str, args: list[str]) -> dict[str, Any]:
+def run(tree: Path, script: Path, args: list[str]) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree / "src")}
-    out = subprocess.run([sys.executable, str(tree / script), *args], env=env, check=True, text=True,
+    out = subprocess.run([sys.executable, str(script), *args], env=env, check=True, text=True,
                          capture_output=True, cwd=tree).stdout
     last = [line for line in out.splitlines() if line.startswith("{")][-1]
     row: dict[str, Any] = json.loads(last)
@@ -52,11 +53,13 @@ def main() -> None:
     p.add_argument("base")
     p.add_argument("new", nargs="?", default=None, help="a revision; default: the working tree")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("command", nargs=argparse.REMAINDER, help="-- SCRIPT [ARGS...], the script relative to the repo")
-    a = p.parse_args()
-    command = a.command[1:] if a.command[:1] == ["--"] else a.command
-    if not command:
-        p.error("give the benchmark after --")
+    p.add_argument("--same-script", action="store_true",
+                   help="run the working tree's copy of the script on both sides (a script older revisions lack)")
+    argv = sys.argv[1:]
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
+        p.error("give the benchmark after --: SCRIPT [ARGS...], the script relative to the repository")
+    a = p.parse_args(argv[: argv.index("--")])
+    command = argv[argv.index("--") + 1 :]
     script, args = command[0], command[1:]
     with tempfile.TemporaryDirectory(prefix="humas-ab-") as tmp:
         trees = {"A": checkout(a.base, Path(tmp) / "a"),
@@ -65,7 +68,8 @@ def main() -> None:
         try:
             for i in range(a.rounds):
                 for side in ("A", "B"):
-                    rows[side].append(run(trees[side], script, args))
+                    copy = (REPO if a.same_script else trees[side]) / script
+                    rows[side].append(run(trees[side], copy, args))
                     print(json.dumps({"round": i + 1, "side": side, **rows[side][-1]}), flush=True)
         finally:
             for side in ("A", "B"):

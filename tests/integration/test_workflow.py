@@ -207,3 +207,20 @@ def test_audit_chain_detects_alteration(team: App) -> None:
     with app.db.session() as s:
         r = audit.verify(s)
     assert not r.ok and r.first_bad_seq == seq
+
+
+def test_appends_of_one_transaction_continue_the_chain_and_a_rolled_back_savepoint_is_forgotten(app: App) -> None:
+    with app.db.session() as s:
+        first = audit.append(s, actor="t", action="a.one", at=app.clock())
+        second = audit.append(s, actor="t", action="a.two", at=app.clock())
+        assert (second.seq, second.prev_hash) == (first.seq + 1, first.hash)
+        nested = s.begin_nested()
+        audit.append(s, actor="t", action="a.gone", at=app.clock())
+        nested.rollback()
+        third = audit.append(s, actor="t", action="a.three", at=app.clock())
+        assert (third.seq, third.prev_hash) == (second.seq + 1, second.hash)
+    with app.db.session() as s:
+        fourth = audit.append(s, actor="t", action="a.four", at=app.clock())  # a new transaction reads the head
+        assert fourth.prev_hash == third.hash
+        r = audit.verify(s)
+    assert r.ok and r.checked == 4

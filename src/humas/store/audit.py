@@ -48,12 +48,15 @@ def append(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits or rolls back with the change it records)."""
-    lock_audit_chain(session)
-    last = session.execute(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).scalar_one_or_none()
+    """Append one entry in the caller's transaction (it commits or rolls back with the change it records).
+
+    The first append of a transaction takes the chain lock and reads the chain's head; later appends in the same
+    transaction (still holding the lock) continue from the entry appended before them.
+    """
+    prev_seq, prev_hash = _head(session)
     when = (at or datetime.now(UTC)).astimezone(UTC)
     entry = AuditEntry(
-        seq=(last.seq + 1) if last else 1,
+        seq=prev_seq + 1,
         at=when.replace(microsecond=when.microsecond),
         actor=actor,
         role=role,
@@ -63,13 +66,32 @@ def append(
         version_hash=version_hash,
         note=note,
         data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=prev_hash,
         hash="",
     )
     entry.hash = entry_hash(entry.prev_hash, entry)
     session.add(entry)
     session.flush()
+    session.info[_HEAD] = (_transaction(session), entry.seq, entry.hash)
     return entry
+
+
+_HEAD = "humas.audit.head"
+
+
+def _transaction(session: Session) -> object:
+    """The innermost transaction: a head remembered in a savepoint is not trusted outside it."""
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the chain's last entry, with the chain lock held until the transaction ends."""
+    remembered = session.info.get(_HEAD)
+    if remembered is not None and remembered[0] is _transaction(session):
+        return remembered[1], remembered[2]
+    lock_audit_chain(session)
+    last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (last[0], last[1]) if last is not None else (0, GENESIS)
 
 
 @dataclass(frozen=True)
