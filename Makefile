@@ -38,8 +38,11 @@ lint: install-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
+## make bench: the quick, load-independent figures (statements per job) and the SQLite pipeline; bench/RESULTS.md
+## names the command of every figure, including the long and the PostgreSQL runs
 bench: install-dev
-	$(PY) bench/run_all.py
+	$(PY) bench/queue_statements.py
+	$(PY) bench/pipeline_bench.py --db sqlite
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -19,7 +19,7 @@ import requests
 from PIL import Image
 
 from humas.publisher.base import MediaFile, MemorySecretStore, PlatformAdapter, PostDraft, PublishRequest
-from tests.contract.test_adapters_common import NOW, AdapterCase, Env
+from tests.contract.test_adapters_common import FIXTURES, NOW, AdapterCase, Env
 
 ACCOUNT = "contract-igp"
 API = "https://i.instagram.com/api/v1"
@@ -28,18 +28,7 @@ FEED_URL = re.compile(rf"{API}/feed/user/42/.*")
 UPLOAD_URL = re.compile(r"https://i.instagram.com/rupload_igphoto/.*")
 CONFIGURE_URL = f"{API}/media/configure/"
 CAPTION = "Jadwal layanan publik pekan ini #PemkotBandung"
-CURRENT_USER = {
-    "user": {
-        "pk": 42,
-        "username": "humas_kota",
-        "full_name": "Humas Kota",
-        "is_private": False,
-        "profile_pic_url": "https://instagram.example/p.jpg",
-        "is_verified": False,
-        "is_business": False,
-    },
-    "status": "ok",
-}
+CURRENT_USER = json.loads((FIXTURES / "instagram_private" / "current_user.json").read_text())
 MEDIA = {
     "pk": "3488887771234567890",
     "id": "3488887771234567890_42",

@@ -33,18 +33,8 @@ ACCOUNT = "pemkot-bdg-igp"
 PASSWORD = "sandi-rahasia-2026"
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 CAPTION = "Jadwal layanan publik pekan ini #PemkotBandung"
-CURRENT_USER = {
-    "user": {
-        "pk": 42,
-        "username": "humas_kota",
-        "full_name": "Humas Kota",
-        "is_private": False,
-        "profile_pic_url": "https://instagram.example/p.jpg",
-        "is_verified": False,
-        "is_business": False,
-    },
-    "status": "ok",
-}
+RECORDED = Path(__file__).resolve().parent / "fixtures" / "instagram_private"
+CURRENT_USER = json.loads((RECORDED / "current_user.json").read_text())
 MEDIA = {
     "pk": "3488887771234567890",
     "id": "3488887771234567890_42",

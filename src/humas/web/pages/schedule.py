@@ -16,6 +16,7 @@ from sqlalchemy import select
 from humas.app import App
 from humas.errors import InvalidInput
 from humas.queue import service as queue
+from humas.reports.weekly import parse_week
 from humas.store.models import Content, JobState, PublicationJob
 from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
@@ -98,15 +99,6 @@ def _parse_month(value: str, today: date) -> date:
         raise InvalidInput(f"invalid month '{value}' (expected YYYY-MM)") from None
 
 
-def _parse_week(value: str, today: date) -> date:
-    if not value:
-        return today - timedelta(days=today.weekday())
-    try:
-        return datetime.strptime(value + "-1", "%G-W%V-%u").date()
-    except ValueError:
-        raise InvalidInput(f"invalid week '{value}' (expected YYYY-Www, e.g. 2026-W10)") from None
-
-
 def _events(app: App, s: Any, start: date, end: date, account: str) -> dict[date, list[dict[str, Any]]]:
     """Jobs per local day in [start, end): published ones at their publication time, others at ``run_at``."""
     lo = datetime.combine(start, time(0), tzinfo=app.tz)
@@ -134,7 +126,7 @@ def calendar_page(request: Request, viewer: ViewerDep, view: str = "month", bula
     today = app.local(app.clock()).date()
     with app.db.session() as s:
         if view == "week":
-            start = _parse_week(minggu, today)
+            start = parse_week(minggu, today)
             days = [start + timedelta(days=i) for i in range(7)]
             events = _events(app, s, start, start + timedelta(days=7), account)
             iso = start.isocalendar()
