@@ -14,6 +14,7 @@ classification alone, and the cases opened.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -83,6 +84,23 @@ def seed(app: App, posts: int, comments: int, rng: random.Random) -> None:
     sandbox.close()
 
 
+def configured_classifier(app: App) -> Any:
+    if hasattr(app, "classifier"):
+        return app.classifier
+    from humas.escalation.classify import classifier_for  # revisions before the composition root (bench/ab.py)
+
+    return classifier_for(app)  # type: ignore[arg-type]
+
+
+def comment_cycle(app: App) -> Any:
+    """Poll, store, classify and escalate, as the daemon's monitor timer does."""
+    if hasattr(app, "comment_cycle"):
+        return app.comment_cycle("bench", notify_case=lambda oc: None, max_pages=20)
+    from humas.monitor import Monitor  # type: ignore[attr-defined]  # revisions before the composition root
+
+    return Monitor(app, "bench", notify_case=lambda oc: None, max_pages=20)
+
+
 def bench(kind: str, url: str, posts: int, comments: int) -> dict[str, Any]:
     clock = Clock()
     with tempfile.TemporaryDirectory(prefix="humas-bench-") as tmp:
@@ -90,10 +108,10 @@ def bench(kind: str, url: str, posts: int, comments: int) -> dict[str, Any]:
         try:
             seed(app, posts, comments, random.Random(1))
             start = time.perf_counter()
-            classifier = app.classifier
+            classifier = configured_classifier(app)
             classifier.classify(["pemanasan"])
             load_s = time.perf_counter() - start
-            monitor = app.comment_cycle("bench", notify_case=lambda oc: None, max_pages=20)
+            monitor = comment_cycle(app)
             start = time.perf_counter()
             first = monitor.run_once()
             first_s = time.perf_counter() - start
@@ -142,6 +160,7 @@ def main() -> None:
     p.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--pg-url", default=os.environ.get("HUMAS_TEST_DATABASE_URL",
                                                       "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    p.add_argument("--json", action="store_true", help="one JSON object per database instead of the table")
     args = p.parse_args()
     rows = []
     if args.db in ("sqlite", "both"):
@@ -153,6 +172,10 @@ def main() -> None:
             rows.append(bench("PostgreSQL", url, args.posts, args.comments))
         finally:
             drop()
+    if args.json:
+        for r in rows:
+            print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in r.items()}))
+        return
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; {args.comments} comments over {args.posts} posts")
     print("| database | first run: fetch+dedup+classify+store+cases | comments/s | re-read, nothing new | "
           "comments/s | classify only, comments/s | cases opened | API calls | model load |")
