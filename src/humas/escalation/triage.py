@@ -1,11 +1,12 @@
 """From classified comments to cases: open a case for each flagged comment, notify, auto-hide abusive ones.
 
-The classification stage leaves comments classified (``classified_at``) and not yet triaged (``triaged_at``
-empty). Each batch here is one transaction that takes such rows with ``FOR UPDATE SKIP LOCKED`` (SQLite: the
-database write lock), opens the cases of the flagged ones (negative, abusive, or a problem needing an answer) and
-marks every row triaged, so several daemons never open one case twice and a daemon killed mid-batch leaves the
-rows for the next run. Notifications and auto-hiding happen after the commit: no network call while the
-transaction holds its locks, and no message about something that was rolled back.
+The classification stage leaves comments classified (``classified_at``) and, where they need the escalation
+role, flagged (``escalate``: negative or a problem needing an answer; ``abusive``). Each batch here is one
+transaction that takes flagged rows without ``triaged_at`` with ``FOR UPDATE SKIP LOCKED`` (SQLite: the database
+write lock), opens their cases and marks them triaged, so several daemons never open one case twice and a daemon
+killed mid-batch leaves the rows for the next run. Comments that are not flagged are never written again here.
+Notifications and auto-hiding happen after the commit: no network call while the transaction holds its locks, and
+no message about something that was rolled back.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from humas.env import Env
@@ -52,6 +53,15 @@ class TriageReport:
     hide_failed: list[int] = field(default_factory=list)
 
 
+def untriaged(limit: int) -> Select[int]:
+    """Flagged comments without a case yet, oldest first; served by the partial index over exactly these rows."""
+    return (select(Comment.id)
+            .where(Comment.classified_at.is_not(None), Comment.triaged_at.is_(None),
+                   or_(Comment.escalate, Comment.abusive))
+            .order_by(Comment.id)
+            .limit(limit))
+
+
 def reason_for(c: Comment) -> str:
     """Why a comment is escalated: abusive words first, then a negative label, else a problem needing an answer."""
     if c.abusive:
@@ -85,21 +95,14 @@ class Escalator:
 
     def _batch(self, now: datetime, report: TriageReport) -> list[OpenedCase] | None:
         with self.env.db.session() as s:
-            ids = list(s.execute(
-                select(Comment.id)
-                .where(Comment.classified_at.is_not(None), Comment.triaged_at.is_(None))
-                .order_by(Comment.id)
-                .limit(BATCH)
-                .with_for_update(skip_locked=True)
-            ).scalars())
+            ids = list(s.execute(untriaged(BATCH).with_for_update(skip_locked=True)).scalars())
             if not ids:
                 return None
             comments = list(s.execute(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)).scalars())
             flagged: list[tuple[Comment, str]] = []
             for comment in comments:
                 comment.triaged_at = now
-                if comment.escalate or comment.abusive:
-                    flagged.append((comment, reason_for(comment)))
+                flagged.append((comment, reason_for(comment)))
             report.triaged += len(comments)
             by_id = {c.id: c for c, _ in flagged}
             opened = []

@@ -356,14 +356,19 @@ class PollLease(Base):
 # --- responses ----------------------------------------------------------------------------------------------------
 
 
+#: Comments the classification stage flagged and escalation has not opened a case for yet (its partial index), as
+#: each database writes the query's condition (SQLite uses a partial index only for the very same terms).
+UNTRIAGED = "classified_at IS NOT NULL AND triaged_at IS NULL AND (escalate OR abusive)"
+UNTRIAGED_SQLITE = "classified_at IS NOT NULL AND triaged_at IS NULL AND (escalate = 1 OR abusive = 1)"
+
+
 class Comment(Base):
     __tablename__ = "comments"
     __table_args__ = (
         UniqueConstraint("platform", "remote_id"),
         Index("ix_comments_pending", "classified_at"),
-        # classified, not yet looked at by escalation: the hand-over from the classification stage
-        Index("ix_comments_untriaged", "id", postgresql_where=text("classified_at IS NOT NULL AND triaged_at IS NULL"),
-              sqlite_where=text("classified_at IS NOT NULL AND triaged_at IS NULL")),
+        # flagged by classification, no case opened yet: the hand-over from the classification stage to escalation
+        Index("ix_comments_untriaged", "id", postgresql_where=text(UNTRIAGED), sqlite_where=text(UNTRIAGED_SQLITE)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
@@ -387,7 +392,7 @@ class Comment(Base):
     escalate: Mapped[bool] = mapped_column(Boolean, default=False)
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)
     classified_at: Mapped[datetime | None] = mapped_column(default=None)
-    triaged_at: Mapped[datetime | None] = mapped_column(default=None)  # escalation opened its case, or found none
+    triaged_at: Mapped[datetime | None] = mapped_column(default=None)  # a flagged comment's case was opened
     post: Mapped[Post] = relationship(lazy="joined")
 
 
