@@ -214,6 +214,33 @@ class WebSettings(_Model):
     language: Literal["id", "en"] = "id"
     meta_app_secret: Secret | None = None
     meta_verify_token: Secret | None = None
+    #: addresses (or networks) of reverse proxies whose X-Forwarded-For / -Proto headers are believed; none by default
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: a signed-in session ends after this long without a request, and this long after sign-in in any case
+    session_idle_minutes: int = Field(120, ge=5, le=7 * 24 * 60)
+    session_max_hours: int = Field(12, ge=1, le=30 * 24)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        import ipaddress
+
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {item!r}") from None
+        return v
+
+
+class AuditSettings(_Model):
+    """The register's anchor: signed checkpoints of its head, kept outside the database (docs/design.md)."""
+
+    #: the key that signs checkpoints; default: a key generated once in ``<data_dir>/audit-anchor.key`` (0600).
+    #: Several instances on one PostgreSQL database must share it (``env:NAME``).
+    anchor_key: Secret | None = None
+    #: where this instance keeps the latest checkpoint; default ``<data_dir>/audit-anchor.json``
+    anchor_file: Path | None = None
 
 
 class Settings(_Model):
@@ -230,6 +257,7 @@ class Settings(_Model):
     sentiment: SentimentSettings = SentimentSettings()
     notify: NotifySettings = NotifySettings()
     web: WebSettings = WebSettings()
+    audit: AuditSettings = AuditSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -67,7 +67,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> None:
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
     except HumasError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         sys.exit(exc.exit_code)
@@ -84,13 +84,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:
-        import click
+    except typer.TyperException as exc:  # usage errors (typer vendors click: its own exception classes)
+        typer.echo(f"error: {usage_message(exc)}", err=True)
+        sys.exit(int(getattr(exc, "exit_code", 2)))
+    if isinstance(code, int) and code:  # a command's typer.Exit(n): without standalone mode it is returned
+        sys.exit(code)
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+def usage_message(exc: Exception) -> str:
+    """One line for a usage error: what was wrong, and where help is."""
+    format_message = getattr(exc, "format_message", None)
+    message = str(format_message() if callable(format_message) else exc) or type(exc).__name__
+    line = " ".join(message.split())
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", "") if ctx is not None else ""
+    return f"{line} (see '{path or 'humas'} --help')"
 
 
 if __name__ == "__main__":
