@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import logging
 import random
+import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,14 +31,16 @@ from humas.clock import Clock, utcnow
 from humas.config import Settings
 from humas.cycle import CommentCycle, PipelineReport, SandboxPublic
 from humas.env import Env
-from humas.errors import InvalidTransition
+from humas.errors import InvalidInput, InvalidTransition
 from humas.escalation.cases import Cases
 from humas.escalation.notices import case_opened
 from humas.escalation.replies import ReplyCompletion
 from humas.escalation.triage import Escalator, OpenedCase
+from humas.keyfile import key_from_file
 from humas.monitor.poller import Monitor
 from humas.notify import RoleNotifier
 from humas.publisher.base import AdapterFor
+from humas.queue import jobs
 from humas.queue.completion import Completions, PostCompletion
 from humas.queue.dispatcher import Dispatcher, Notify
 from humas.reports.recap import daily_recap
@@ -43,9 +48,14 @@ from humas.reports.reminders import remind_overdue
 from humas.sentiment.base import Classifier
 from humas.sop.calendar import WorkingCalendar
 from humas.sop.registry import SopRegistry
-from humas.store.engine import Database
+from humas.store import audit, backup, migrate
+from humas.store.anchor import Anchor
+from humas.store.backup import check_sqlite_backup
+from humas.store.engine import Database, sqlite_path
+from humas.store.instance import no_daemon_running
 from humas.store.media import MediaStore
 from humas.store.secrets import DbSecretStore
+from humas.store.verify import RegisterReport, verify_register
 from humas.workflow.engine import Workflow
 
 log = logging.getLogger("humas")
@@ -62,7 +72,21 @@ class App:
 
     @cached_property
     def env(self) -> Env:
-        return Env.build(self.settings, self.clock)
+        env = Env.build(self.settings, self.clock)
+        audit.anchor_commits(env.db, self.anchor)
+        return env
+
+    @cached_property
+    def anchor(self) -> Anchor:
+        """The register's checkpoint outside the database, signed with a key that is not in it either."""
+        a = self.settings.audit
+        key = a.anchor_key.reveal if a.anchor_key is not None else \
+            (lambda: key_from_file(self.settings.data_dir / "audit-anchor.key"))
+        return Anchor(a.anchor_file or self.settings.data_dir / "audit-anchor.json", key)
+
+    def verify_register(self) -> RegisterReport:
+        with self.db.session() as s:
+            return verify_register(s, self.anchor)
 
     @property
     def db(self) -> Database:
@@ -168,6 +192,52 @@ class App:
     def daily_recap(self, now: datetime | None = None, *, send: bool = True) -> str:
         return daily_recap(self.env, self.notifier, now, send=send)
 
+    # --- backup and restore -----------------------------------------------------------------------------------
+
+    def backup(self, target: Path) -> int:
+        """A consistent copy of the database at ``target`` (while the daemon runs); returns the register's length."""
+        backup.backup(self.db, target)
+        with self.db.session() as s:
+            return audit.head(s)[0]
+
+    def restore(self, source: Path) -> RestoreReport:
+        """Replace the database with the backup ``source``; refused while any daemon runs.
+
+        The backup's register must verify (chain and facts) before anything is replaced (SQLite; on PostgreSQL it
+        is verified right after). Then the register is anchored at its restored head, and every job that was due
+        or in flight when the backup was taken becomes ``in_doubt``: the dispatcher asks the platform before it
+        posts anything again, so nothing is posted twice.
+        """
+        taken = datetime.fromtimestamp(source.stat().st_mtime, self.tz) if source.is_file() else None
+        with no_daemon_running(self.db):
+            if sqlite_path(self.db.url) is not None:
+                _refuse_unverified(self._verify_copy(source), source)
+            backup.restore(self.db, source)
+            migrate.upgrade(self.db)  # a backup from an older humas
+            with self.db.session() as s:
+                report = verify_register(s)
+                seq, entry_hash = audit.head(s)
+            _refuse_unverified(report, source)
+            self.anchor.reset(seq, entry_hash)
+            stamp = f"{taken:%Y-%m-%d %H:%M}" if taken else "earlier"
+            held = jobs.in_doubt_after_restore(self.db, now=self.clock(), taken_at=stamp)
+            with self.db.session() as s:
+                audit.append(s, actor="humas", action="db.restored", note=f"restored from {source.name}",
+                             data={"backup_taken": stamp, "register_head": seq, "jobs_in_doubt": held},
+                             at=self.clock())
+        return RestoreReport(seq, held)
+
+    def _verify_copy(self, source: Path) -> RegisterReport:
+        check_sqlite_backup(source)
+        with tempfile.TemporaryDirectory(prefix="humas-restore-") as tmp:
+            copy = Database(f"sqlite:///{Path(tmp) / 'check.sqlite3'}")
+            try:
+                backup.restore(copy, source)
+                with copy.session() as s:
+                    return verify_register(s)
+            finally:
+                copy.dispose()
+
     # --- for the entry points ---------------------------------------------------------------------------------
 
     def ensure_schema(self) -> None:
@@ -181,3 +251,14 @@ class App:
 
     def actor(self, session: Session, name: str | None) -> Actor:
         return users.find_actor(session, name)
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    register_head: int
+    jobs_in_doubt: int
+
+
+def _refuse_unverified(report: RegisterReport, source: Path) -> None:
+    if not report.ok:
+        raise InvalidInput(f"{source}: the backup's register does not verify: " + "; ".join(report.findings))

@@ -1,4 +1,4 @@
-"""Set-up commands: init, db upgrade, users."""
+"""``humas user``: users and their SOP roles."""
 
 from __future__ import annotations
 
@@ -10,35 +10,9 @@ from sqlalchemy.orm import Session
 
 from humas.cli.common import JSON_OPTION, emit_json, get_app, ok
 from humas.errors import InvalidInput, NotFound
-from humas.store import migrate
 from humas.store.models import User, UserRole
 
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their SOP roles.", no_args_is_help=True)
-
-
-def init(ctx: typer.Context) -> None:
-    """Create the data directory and bring the database schema up to date."""
-    app = get_app(ctx, schema=False)
-    app.settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app.settings.media_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(app.db)
-    ok(f"humas initialised: database at revision {migrate.current_revision(app.db)}, data in {app.settings.data_dir}")
-
-
-@db_app.command("upgrade")
-def db_upgrade(ctx: typer.Context) -> None:
-    """Apply pending migrations."""
-    app = get_app(ctx, schema=False)
-    migrate.upgrade(app.db)
-    ok(f"database at revision {migrate.current_revision(app.db)}")
-
-
-@db_app.command("current")
-def db_current(ctx: typer.Context) -> None:
-    """Show the schema revision."""
-    app = get_app(ctx, schema=False)
-    ok(str(migrate.current_revision(app.db)))
 
 
 @user_app.command("add")

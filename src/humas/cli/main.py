@@ -8,10 +8,11 @@ from pathlib import Path
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from humas.cli.admin import db_app, init, user_app
+from humas.cli.admin import user_app
 from humas.cli.audit import audit_app, sla_app
 from humas.cli.common import CliState, get_app
 from humas.cli.content import content_app
+from humas.cli.db import db_app, init
 from humas.cli.monitor import cases_app, comments_app, monitor_app
 from humas.cli.queue import accounts_app, queue_app, sandbox_app, schedule
 from humas.cli.sentiment import app as sentiment_app

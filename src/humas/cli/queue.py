@@ -65,7 +65,7 @@ def queue_run(ctx: typer.Context, once: bool = typer.Option(False, "--once", hel
     """Dispatch what is due now, then exit (the daemon, `humas run`, does this continuously)."""
     if not once:
         raise InvalidInput("use 'humas queue run --once', or 'humas run' for the daemon")
-    from humas.daemon.lock import instance_id
+    from humas.store.instance import instance_id
 
     app = get_app(ctx)
     report = app.dispatcher(instance_id()).run_due()

@@ -20,10 +20,10 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from humas.app import App
-from humas.daemon.lock import InstanceLock, instance_id
 from humas.daemon.timers import daily_recap, timers
 from humas.queue import jobs
 from humas.store.engine import sqlite_path
+from humas.store.instance import InstanceLock, PgDaemonLock, instance_id
 
 log = logging.getLogger("humas.daemon")
 
@@ -48,7 +48,7 @@ class Daemon:
             timezone=app.tz,
         )
         self.heartbeat: datetime | None = None
-        self._lock: InstanceLock | None = None
+        self._lock: InstanceLock | PgDaemonLock | None = None
         self._extra_stops: list[Callable[[], None]] = []
 
     def _notify(self, kind: str, subject: str, message: str) -> None:
@@ -75,9 +75,8 @@ class Daemon:
     def start(self) -> None:
         s = self.app.settings
         path = sqlite_path(s.db_url)
-        if path is not None:
-            self._lock = InstanceLock(path)
-            self._lock.acquire()
+        self._lock = InstanceLock(path) if path is not None else PgDaemonLock(self.app.db)
+        self._lock.acquire()
         self.app.ensure_schema()
         self.scheduler.add_job(self._guard("dispatch", self._dispatch), "interval", seconds=s.queue.tick_seconds,
                                id="dispatch", next_run_time=datetime.now(self.app.tz))

@@ -168,3 +168,23 @@ def release(db: Database, owner: str, *, now: datetime) -> int:
             )
             released += int(res.rowcount)  # type: ignore[attr-defined]
         return released
+
+
+RESTORED = (S.SCHEDULED, S.RETRY_WAIT, S.CLAIMED, S.SENDING)
+
+
+def in_doubt_after_restore(db: Database, *, now: datetime, taken_at: str) -> int:
+    """After a restore: every job that was due, or in flight, when the backup was taken may have been posted since
+    then, so it is ``in_doubt`` (the dispatcher asks the platform before posting anything). Jobs due later are
+    left alone. Returns how many."""
+    check_transition(RESTORED, S.IN_DOUBT)
+    with db.session() as s:
+        res = s.execute(
+            update(PublicationJob)
+            .where(PublicationJob.state.in_(list(RESTORED)),
+                   or_(PublicationJob.run_at <= now, PublicationJob.state.in_([S.CLAIMED, S.SENDING])))
+            .values(state=S.IN_DOUBT, run_at=now, lease_owner=None, lease_until=None, updated_at=now,
+                    last_error=f"restored from a backup taken {taken_at}: checking the platform before any retry")
+            .execution_options(synchronize_session=False)
+        )
+        return int(res.rowcount)  # type: ignore[attr-defined]

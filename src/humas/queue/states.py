@@ -9,8 +9,9 @@ from humas.store.models import JobState
 S = JobState
 
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    S.SCHEDULED: frozenset({S.CLAIMED, S.CANCELLED}),
-    S.RETRY_WAIT: frozenset({S.CLAIMED, S.CANCELLED}),
+    # in doubt also after a restore: what happened to a due job since the backup was taken is unknown
+    S.SCHEDULED: frozenset({S.CLAIMED, S.CANCELLED, S.IN_DOUBT}),
+    S.RETRY_WAIT: frozenset({S.CLAIMED, S.CANCELLED, S.IN_DOUBT}),
     # handed back (pacing, shutdown, a dead owner) to the state it was claimed from; or the outcome of resolving
     # an in-doubt job, or of a failure before anything was sent
     S.CLAIMED: frozenset({S.SENDING, S.SCHEDULED, S.RETRY_WAIT, S.IN_DOUBT, S.PUBLISHED, S.FAILED, S.CANCELLED}),

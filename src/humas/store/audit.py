@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,8 +18,12 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from humas.store.anchor import Anchor
 from humas.store.dialect import lock_audit_chain
+from humas.store.engine import Database
 from humas.store.models import AuditEntry
+
+log = logging.getLogger("humas.audit")
 
 GENESIS = "0" * 64
 CSV_FIELDS = ["seq", "at", "actor", "role", "action", "subject_type", "subject_id", "version_hash", "note", "data",
@@ -77,6 +82,7 @@ def append(
 
 
 _HEAD = "humas.audit.head"
+_COMMITTING = "humas.audit.committing"
 
 
 def _transaction(session: Session) -> object:
@@ -90,6 +96,36 @@ def _head(session: Session) -> tuple[int, str]:
     if remembered is not None and remembered[0] is _transaction(session):
         return remembered[1], remembered[2]
     lock_audit_chain(session)
+    return head(session)
+
+
+def anchor_commits(db: Database, anchor: Anchor) -> None:
+    """After every commit that appended entries, advance ``anchor`` to the new head (a failure is logged only:
+    the change is already committed, and the next commit anchors again)."""
+
+    def before_commit(session: Session) -> None:
+        remembered = session.info.pop(_HEAD, None)
+        if remembered is None:
+            return
+        # the last append was in the transaction being committed: its head is exact; after one in a savepoint
+        # (released, or rolled back) the database says what the head is
+        exact = remembered[0] is session.get_transaction()
+        session.info[_COMMITTING] = (remembered[1], remembered[2]) if exact else head(session)
+
+    def after_commit(session: Session) -> None:
+        committed = session.info.pop(_COMMITTING, None)
+        if committed is None or committed[0] == 0:
+            return
+        try:
+            anchor.advance(*committed)
+        except Exception:  # never fail a committed change over its checkpoint
+            log.exception("could not write the register's checkpoint %s", anchor.path)
+
+    db.on_commit(after_commit, before=before_commit)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the register's last entry; (0, GENESIS) when it is empty."""
     last = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
     return (last[0], last[1]) if last is not None else (0, GENESIS)
 
@@ -103,6 +139,7 @@ class VerifyResult:
 
 
 def verify(session: Session) -> VerifyResult:
+    """The hash chain alone (``humas audit verify`` also checks the anchor and the facts: :mod:`.verify`)."""
     prev = GENESIS
     expected_seq = 1
     n = 0

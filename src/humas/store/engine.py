@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,13 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def on_commit(self, fn: Callable[[Session], None], *, before: Callable[[Session], None] | None = None) -> None:
+        """Call ``fn(session)`` after every commit of a session from this database (it cannot use the database and
+        must not raise), and ``before(session)`` just before the commit, inside the transaction."""
+        event.listen(self._factory, "after_commit", fn)
+        if before is not None:
+            event.listen(self._factory, "before_commit", before)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -66,9 +66,7 @@ def audit_list(request: Request, viewer: ApiUser, action: str | None = None, sub
 @router.get("/audit/verify", response_model=VerifyOut, tags=["audit"], responses=errors(),
             summary="Check the register's hash chain")
 def audit_verify(request: Request, viewer: ApiUser) -> dict[str, Any]:
-    with humas(request).db.session() as s:
-        r = audit.verify(s)
-    return {"ok": r.ok, "checked": r.checked, "first_bad_seq": r.first_bad_seq, "reason": r.reason}
+    return humas(request).verify_register().as_dict()
 
 
 @router.get("/sla/overdue", response_model=list[OverdueOut], tags=["sla"], responses=errors(),

@@ -209,6 +209,9 @@ class VerifyOut(_Out):
     checked: int
     first_bad_seq: int | None
     reason: str
+    findings: list[str]
+    head_seq: int
+    anchored_seq: int | None
 
 
 class OverdueOut(_Out):

@@ -44,8 +44,8 @@ def register(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], 
 @router.get("/register/verifikasi")
 def verify(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) -> Response:
     app = humas(request)
+    r = app.verify_register()
     with app.db.session() as s:
-        r = audit.verify(s)
         actions = list(s.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars())
     return render(request, "register.html", {"rows": [], "more": False, "page": 1, "action": "", "subject": "",
                                              "actor": "", "actions": actions, "verified": r}, viewer=viewer,
