@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
-from datetime import date, time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,20 +24,23 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from humas.errors import ConfigError, NotFound
 from humas.platforms import Platform
 from humas.sop.calendar import resolve_timezone
+from humas.sop.duration import parse_duration
 from humas.sop.registry import load_sops
 
+SECRET_ERROR = "humas_secret"  # its input is never shown in a message
 ENV_CONFIG = "HUMAS_CONFIG"
 ENV_DATABASE_URL = "HUMAS_DATABASE_URL"
 ENV_DATA_DIR = "HUMAS_DATA_DIR"
 
 
 class Secret:
-    """A secret from the config: ``env:NAME`` (resolved at use) or a literal. Never printed."""
+    """A secret from the config: always ``env:NAME``, resolved at use, never printed. (A literal in the config is
+    refused; :class:`Secret` objects built in code may hold one, e.g. in tests of adapters.)"""
 
     __slots__ = ("_ref",)
 
@@ -74,9 +78,13 @@ class Secret:
             if isinstance(value, Secret):
                 return value
             if not isinstance(value, str) or not value:
-                raise ValueError('a secret must be a non-empty string such as "env:NAME"')
-            if value.startswith("env:") and not re.fullmatch(r"env:[A-Za-z_][A-Za-z0-9_]*", value):
-                raise ValueError(f'invalid environment reference "{value}" (expected env:NAME)')
+                raise PydanticCustomError(SECRET_ERROR, 'a secret must be a string such as "env:NAME"')
+            if not value.startswith("env:"):  # never echoed: it may be the secret itself
+                raise PydanticCustomError(SECRET_ERROR, 'a secret is never written into the config: put it in an '
+                                          'environment variable and write "env:NAME" here')
+            if not re.fullmatch(r"env:[A-Za-z_][A-Za-z0-9_]*", value):
+                raise PydanticCustomError(SECRET_ERROR, 'invalid environment reference (expected "env:NAME", a '
+                                          "letter or _ first, then letters, digits or _)")
             return cls(value)
 
         return core_schema.no_info_plain_validator_function(
@@ -125,11 +133,36 @@ class QueueSettings(_Model):
     backoff_base_seconds: float = Field(30.0, gt=0)
     backoff_max_seconds: float = Field(3600.0, gt=0)
     in_doubt_policy: Literal["reschedule", "hold"] = "reschedule"
+    #: how long after an unanswered call the platform is asked whether the post arrived (it may show up late)
+    in_doubt_settle_seconds: float = Field(30.0, ge=0)
 
 
 class PacingSettings(_Model):
     min_gap_seconds: int = Field(0, ge=0)
     daily_cap: int | None = Field(None, ge=1)
+
+
+#: What a sandbox account can be told to fail with (humas.publisher.sandbox.failures names the same).
+FailureMode = Literal["rate_limited", "server_error", "timeout_after_send", "auth_expired", "network_error"]
+
+
+class SandboxFailures(_Model):
+    """Failure injection for a sandbox account: first ``next`` in order, then each mode at its probability."""
+
+    rate_limited: float = Field(0.0, ge=0, le=1)
+    server_error: float = Field(0.0, ge=0, le=1)
+    timeout_after_send: float = Field(0.0, ge=0, le=1)
+    auth_expired: float = Field(0.0, ge=0, le=1)
+    network_error: float = Field(0.0, ge=0, le=1)
+    next: list[FailureMode] = Field(default_factory=list)
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _at_most_certain(self) -> SandboxFailures:
+        total = self.rate_limited + self.server_error + self.timeout_after_send + self.auth_expired + self.network_error
+        if total > 1:
+            raise ValueError(f"the probabilities sum to {total:g}; at most 1")
+        return self
 
 
 class AccountConfig(_Model):
@@ -144,7 +177,7 @@ class AccountConfig(_Model):
     options: dict[str, str | int | float | bool] = Field(default_factory=dict)
     pacing: PacingSettings = PacingSettings()
     latency_ms: int = Field(0, ge=0)
-    failures: dict[str, float | int | list[str]] = Field(default_factory=dict)
+    failures: SandboxFailures | None = None
 
     @model_validator(mode="after")
     def _sandbox(self) -> AccountConfig:
@@ -153,6 +186,8 @@ class AccountConfig(_Model):
                 raise ValueError("a sandbox account needs imitates = x | facebook | instagram | youtube")
         elif self.imitates is not None:
             raise ValueError("imitates is only for platform = sandbox")
+        if self.failures and self.platform != Platform.SANDBOX:
+            raise ValueError("failures is only for platform = sandbox")
         return self
 
     @property
@@ -167,6 +202,28 @@ class AccountConfig(_Model):
 class MonitorStage(_Model):
     until: str  # post age, e.g. "1h"
     every: str  # poll interval while younger than ``until``
+
+
+@dataclass(frozen=True)
+class Stage:
+    until: timedelta
+    every: timedelta
+
+
+def parse_schedule(stages: Sequence[MonitorStage]) -> list[Stage]:
+    """The stages as durations; ``ConfigError`` naming the stage when one is invalid or out of order."""
+    out: list[Stage] = []
+    for i, st in enumerate(stages):
+        try:
+            until, every = parse_duration(st.until), parse_duration(st.every)
+        except ValueError as exc:
+            raise ConfigError(f"monitor.schedule[{i}]: {exc}") from None
+        if every <= timedelta(0):
+            raise ConfigError(f"monitor.schedule[{i}].every: must be longer than 0m")
+        if out and until <= out[-1].until:
+            raise ConfigError(f"monitor.schedule[{i}].until: stages must be in increasing order of post age")
+        out.append(Stage(until, every))
+    return out
 
 
 class MonitorSettings(_Model):
@@ -184,6 +241,14 @@ class MonitorSettings(_Model):
     lease_seconds: int = Field(120, ge=5)
     sandbox_simulation: bool = True
 
+    @model_validator(mode="after")
+    def _schedule(self) -> MonitorSettings:
+        try:
+            parse_schedule(self.schedule)
+        except ConfigError as exc:
+            raise ValueError(exc.message.removeprefix("monitor.")) from None
+        return self
+
 
 class SentimentSettings(_Model):
     backend: Literal["default", "transformers"] = "default"
@@ -192,6 +257,12 @@ class SentimentSettings(_Model):
     abusive_words_file: Path | None = None
     auto_hide_abusive: bool = False
     batch_size: int = Field(32, ge=1)
+
+    @model_validator(mode="after")
+    def _model(self) -> SentimentSettings:
+        if self.backend == "transformers" and not self.model:
+            raise ValueError('backend = "transformers" needs model = a local checkpoint directory')
+        return self
 
 
 class NotifyTarget(_Model):
@@ -275,6 +346,14 @@ class Settings(_Model):
             raise ValueError(f"duplicate account name(s): {', '.join(dupes)}")
         return v
 
+    @model_validator(mode="after")
+    def _media_url(self) -> Settings:
+        needs = [a.name for a in self.accounts if a.enabled and a.platform is Platform.INSTAGRAM]
+        if needs and not self.web.public_base_url:
+            raise ValueError(f"web.public_base_url is required for Instagram (Meta downloads media from a public "
+                             f"URL); account(s): {', '.join(needs)}")
+        return self
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'humas.sqlite3').resolve()}"
@@ -324,7 +403,8 @@ def _describe(err: Mapping[str, Any]) -> str:
     msg = msg.removeprefix("Value error, ")
     if err.get("type") == "extra_forbidden":
         msg = "unknown key"
-    elif "input" in err and err.get("type") not in ("missing",) and not isinstance(err["input"], dict | list):
+    elif "input" in err and err.get("type") not in ("missing", SECRET_ERROR) \
+            and not isinstance(err["input"], dict | list):
         msg += f" (got {err['input']!r})"
     return msg
 

@@ -311,6 +311,26 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     login.open("/login")
     login.shot("login", full=False)
 
+    # sessions live on the server: a copy of ana's cookies works until she signs out, then never again
+    copy = browser.new_context(base_url=base)
+    copy.add_cookies(ana.ctx.cookies())
+    copied = copy.new_page()
+    copied.goto("/akun")
+    assert copied.url.endswith("/akun") and "Sesi ini" in copied.content()
+    ana.open("/")
+    ana.click("form[action='/logout'] button")
+    assert ana.page.url.endswith("/login")
+    copied.goto("/akun")
+    assert "/login" in copied.url
+    copy.close()
+    # budi on the phone ends his desktop session from Akun
+    phone.open("/akun")
+    with phone.page.expect_navigation():
+        phone.page.click("form[action='/akun/sesi/lain/akhiri'] button")
+    assert "Sesi lain diakhiri: 1." in phone.page.content()
+    budi.open("/")
+    assert budi.page.url.endswith("/login")
+
     for person in (ana, budi, admin, phone, login):
         assert not [e for e in person.events if "dialog" in e or "pageerror" in e], person.events
         person.close()

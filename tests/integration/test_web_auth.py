@@ -97,7 +97,7 @@ def test_password_change_ends_other_sessions(env: WebEnv) -> None:
     r = second.post("/akun/sandi", {"current": PASSWORD, "new": "sandi-baru-kreatif", "confirm": "sandi-baru-kreatif"})
     assert r.status_code == 303
     assert second.get("/").status_code == 200
-    assert first.get("/").status_code == 303  # the old session's fingerprint no longer matches
+    assert first.get("/").status_code == 303  # the other session was ended in the database
 
 
 def test_deactivated_user_is_signed_out(env: WebEnv) -> None:
@@ -116,7 +116,8 @@ def _page_posts() -> list[str]:
             if not (isinstance(route, APIRoute) and "POST" in route.methods):
                 continue
             paths.append(route.path.replace("{content_id}", "1").replace("{job_id}", "1").replace("{case_id}", "1")
-                         .replace("{comment_id}", "1").replace("{token_id}", "1").replace("{name}", "kreatif"))
+                         .replace("{comment_id}", "1").replace("{token_id}", "1").replace("{name}", "kreatif")
+                         .replace("{session_id}", "1"))
     return paths
 
 
@@ -124,6 +125,7 @@ def test_every_page_post_needs_the_csrf_token(env: WebEnv) -> None:
     c = env.client("admin")
     paths = _page_posts()
     assert "/login" in paths and "/konten/baru" in paths and "/eskalasi/1/setujui" in paths and len(paths) > 20
+    assert "/akun/sesi/lain/akhiri" in paths and "/akun/sesi/1/akhiri" in paths
     for path in paths:
         missing = c.post(path, {}, csrf=False)
         assert missing.status_code == 403, path

@@ -56,6 +56,13 @@ def test_env_overrides(tmp_path: Path) -> None:
         ('default_sop = "tidak-ada"\n', "default_sop"),
         ("[[sops]]\nid = \"x\"\n", "sops[0]"),
         ("[queue\n", "invalid TOML"),
+        ('[[accounts]]\nname = "a"\nplatform = "sandbox"\nimitates = "x"\nfailures = { rate_limitd = 0.1 }\n',
+         "accounts[0].failures.rate_limitd: unknown key"),
+        ('[[accounts]]\nname = "a"\nplatform = "sandbox"\nimitates = "x"\nfailures = { server_error = 1.5 }\n',
+         "accounts[0].failures.server_error: Input should be less than or equal to 1"),
+        ('[[monitor.schedule]]\nuntil = "1h"\nevery = "2x"\n', "monitor: schedule[0]: invalid duration"),
+        ('[sentiment]\nbackend = "transformers"\n', "sentiment: backend = \"transformers\" needs model"),
+        ('[[accounts]]\nname = "ig"\nplatform = "instagram"\n', "web.public_base_url is required for Instagram"),
     ],
 )
 def test_errors_name_the_key_path(tmp_path: Path, toml: str, message: str) -> None:
@@ -74,13 +81,34 @@ def test_missing_config_file(tmp_path: Path) -> None:
 
 def test_secrets_are_resolved_at_use_and_never_printed(caplog: pytest.LogCaptureFixture) -> None:
     s = parse_settings({"accounts": [{"name": "fb", "platform": "facebook", "options": {"page_id": "1"},
-                                      "credentials": {"page_token": "env:FB_TOKEN", "app_secret": "literal-s3cret"}}]})
+                                      "credentials": {"page_token": "env:FB_TOKEN", "app_secret": "env:FB_APP"}}]})
     acc = s.accounts[0]
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("humas").info("account %r settings %r", acc, s)
     text = repr(acc) + repr(s) + caplog.text + str(acc.credentials["page_token"])
-    assert "literal-s3cret" not in text and "env:FB_TOKEN" in text
+    assert "tok-123" not in text and "env:FB_TOKEN" in text
     assert acc.credentials["page_token"].reveal({"FB_TOKEN": "tok-123"}) == "tok-123"
     with pytest.raises(ConfigError, match="FB_TOKEN is not set"):
         acc.credentials["page_token"].reveal({})
     assert Secret("env:X") == Secret("env:X")
+
+
+def test_the_config_knows_every_sandbox_failure_mode() -> None:
+    from typing import get_args
+
+    from humas.config import FailureMode
+    from humas.publisher.sandbox import FAILURE_MODES
+
+    assert set(get_args(FailureMode)) == set(FAILURE_MODES)
+
+
+@pytest.mark.parametrize("where", [
+    {"web": {"secret_key": "literal-s3cret"}},
+    {"notify": {"admins": ["tgram://literal-s3cret/1"]}},
+    {"accounts": [{"name": "fb", "platform": "facebook", "credentials": {"page_token": "literal-s3cret"}}]},
+])
+def test_a_literal_secret_is_refused_without_repeating_it(where: dict[str, object]) -> None:
+    with pytest.raises(ConfigError) as exc:
+        parse_settings(where, "humas.toml")
+    message = str(exc.value)
+    assert 'write "env:NAME"' in message and "literal-s3cret" not in message and "\n" not in message

@@ -27,8 +27,14 @@ def _capture(body: str, title: str, notify_type: str, meta: dict[str, Any], *arg
     return True
 
 
+URLS = {f"HUMAS_TEST_URL_{n.upper()}": f"humasunit://{n}"
+        for n in ("admin", "r", "redaktur", "reviu", "sosmed", "wakil")}
+
+
 @pytest.fixture(autouse=True)
-def _clear() -> None:
+def _clear(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, url in URLS.items():  # notification URLs come from the environment, as in an office's config
+        monkeypatch.setenv(name, url)
     CAPTURED.clear()
 
 
@@ -53,9 +59,9 @@ def Notifier(settings: Settings, sender: Recorder | None = None) -> RoleNotifier
 
 
 def test_role_targets_through_apprise() -> None:
-    app = make({"targets": [{"role": "redaktur", "urls": ["humasunit://redaktur", "humasunit://wakil"]},
-                            {"role": "tim_sosial_media", "urls": ["humasunit://sosmed"]}],
-                "admins": ["humasunit://admin"]})
+    app = make({"targets": [{"role": "redaktur", "urls": ["env:HUMAS_TEST_URL_REDAKTUR", "env:HUMAS_TEST_URL_WAKIL"]},
+                            {"role": "tim_sosial_media", "urls": ["env:HUMAS_TEST_URL_SOSMED"]}],
+                "admins": ["env:HUMAS_TEST_URL_ADMIN"]})
     n = Notifier(app)
     assert n.notify_role("redaktur", "Judul", "Isi pesan")
     assert sorted(m["to"] for m in CAPTURED) == ["redaktur", "wakil"]
@@ -65,7 +71,7 @@ def test_role_targets_through_apprise() -> None:
 
 def test_disabled_notifications_send_nothing() -> None:
     rec = Recorder()
-    n = Notifier(make({"enabled": False, "admins": ["humasunit://admin"]}), sender=rec)
+    n = Notifier(make({"enabled": False, "admins": ["env:HUMAS_TEST_URL_ADMIN"]}), sender=rec)
     assert not n.notify_admins("x", "y") and rec.sent == []
 
 
@@ -92,7 +98,7 @@ def test_mask_hides_credentials() -> None:
 
 def test_new_case_message_is_indonesian_and_goes_to_the_escalation_role() -> None:
     rec = Recorder()
-    app = make({"targets": [{"role": "redaktur", "urls": ["humasunit://r"]}]})
+    app = make({"targets": [{"role": "redaktur", "urls": ["env:HUMAS_TEST_URL_R"]}]})
     oc = OpenedCase(7, 12, "sandbox-facebook", "123_456", "https://sandbox.humas.local/p/1", "negative", "redaktur",
                     "Pelayanan <b>buruk</b>   sekali", "warga", False)
     assert case_opened(Notifier(app, sender=rec), load_sops(), oc, auto_hide=False)
@@ -103,7 +109,7 @@ def test_new_case_message_is_indonesian_and_goes_to_the_escalation_role() -> Non
 
 def test_step_pending_tells_the_steps_role() -> None:
     rec = Recorder()
-    app = make({"targets": [{"role": "tim_reviu", "urls": ["humasunit://reviu"]}]})
+    app = make({"targets": [{"role": "tim_reviu", "urls": ["env:HUMAS_TEST_URL_REVIU"]}]})
     sops = load_sops()
     assert step_pending(Notifier(app, sender=rec), sops, UTC, 3, "reviu", title="Pencegahan korupsi",
                         sop_id="mojokerto-acc")

@@ -45,7 +45,7 @@ def _sandbox(ctx: BuildContext, acc: AccountConfig) -> PlatformAdapter:
     from humas.publisher.sandbox import FailurePlan, SandboxAdapter
 
     assert acc.imitates is not None
-    failures = FailurePlan.from_config(acc.failures) if acc.failures else None
+    failures = FailurePlan.from_config(acc.failures.model_dump()) if acc.failures else None
     return SandboxAdapter(acc.name, imitates=acc.imitates, db_path=ctx.settings.sandbox_db,
                           latency_ms=acc.latency_ms, failures=failures, clock=ctx.clock)
 

@@ -15,13 +15,11 @@ def web(
                                     help="Port (env: HUMAS_WEB_PORT; default: web.port, 8000)."),
 ) -> None:
     """Serve the web interface and /api/v1. On first start it prints the admin's one-time password once."""
-    import uvicorn
-
     from humas.daemon import setup_logging
-    from humas.web.app import create_app
+    from humas.web.server import serve
 
     app = get_app(ctx)
     setup_logging(app.settings.log_level)
-    api = create_app(app)
-    uvicorn.run(api, host=host or app.settings.web.host, port=port or app.settings.web.port,
-                log_level=app.settings.log_level.lower(), proxy_headers=True, server_header=False)
+    # proxy headers only from web.trusted_proxies; the access log on, secrets masked (humas.web.server)
+    if not serve(app, host=host or app.settings.web.host, port=port or app.settings.web.port):
+        raise typer.Exit(3)  # uvicorn could not start (it logged why, e.g. the port is in use)

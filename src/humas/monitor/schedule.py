@@ -7,34 +7,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from humas.config import MonitorStage
-from humas.errors import ConfigError
-from humas.sop.duration import parse_duration
-
-
-@dataclass(frozen=True)
-class Stage:
-    until: timedelta
-    every: timedelta
-
-
-def parse_schedule(stages: Sequence[MonitorStage]) -> list[Stage]:
-    """The stages as durations; ``ConfigError`` naming the stage when one is invalid or out of order."""
-    out: list[Stage] = []
-    for i, st in enumerate(stages):
-        try:
-            until, every = parse_duration(st.until), parse_duration(st.every)
-        except ValueError as exc:
-            raise ConfigError(f"monitor.schedule[{i}]: {exc}") from None
-        if every <= timedelta(0):
-            raise ConfigError(f"monitor.schedule[{i}].every: must be longer than 0m")
-        if out and until <= out[-1].until:
-            raise ConfigError(f"monitor.schedule[{i}].until: stages must be in increasing order of post age")
-        out.append(Stage(until, every))
-    return out
+from humas.config import Stage as Stage  # re-exported: the schedule is validated with the settings
+from humas.config import parse_schedule as parse_schedule
 
 
 def next_poll(schedule: Sequence[Stage], published_at: datetime, now: datetime) -> datetime | None:

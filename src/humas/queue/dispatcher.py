@@ -43,7 +43,6 @@ log = logging.getLogger("humas.queue")
 S = JobState
 #: A platform that names its own wait (IG container still processing, reset times) may ask this many times.
 PLATFORM_WAITS_MAX = 60
-IN_DOUBT_SETTLE = timedelta(seconds=30)
 
 Notify = Callable[[str, str, str], None]  # (kind, subject, message)
 
@@ -96,6 +95,7 @@ class Dispatcher:
         self.stopping = stopping
         self.rng = rng or random.Random()
         self.lease = timedelta(seconds=env.settings.queue.lease_seconds)
+        self.settle = timedelta(seconds=env.settings.queue.in_doubt_settle_seconds)
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
@@ -139,7 +139,7 @@ class Dispatcher:
             message = f"{type(exc).__name__}: {exc}"
             # after the fenced step the post may be out: in doubt, never a blind retry
             if not jobs.fenced(self.env.db, c, states=[S.SENDING], now=self.env.clock(), state=S.IN_DOUBT,
-                               run_at=self.env.clock() + IN_DOUBT_SETTLE, lease_owner=None, lease_until=None,
+                               run_at=self.env.clock() + self.settle, lease_owner=None, lease_until=None,
                                last_error=f"unexpected error during the platform call: {message}"):
                 self._retry(c, message, None, count=True)
             return "error"
@@ -342,7 +342,7 @@ class Dispatcher:
 
     def _in_doubt(self, c: Claim, message: str) -> None:
         now = self.env.clock()
-        jobs.fenced(self.env.db, c, states=[S.SENDING], now=now, state=S.IN_DOUBT, run_at=now + IN_DOUBT_SETTLE,
+        jobs.fenced(self.env.db, c, states=[S.SENDING], now=now, state=S.IN_DOUBT, run_at=now + self.settle,
                     lease_owner=None, lease_until=None, last_error=message)
         log.warning("job %s in doubt: %s", c.id, message)
 

@@ -50,7 +50,6 @@ from humas.web.security import SecurityHeaders
 log = logging.getLogger("humas.web")
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "humas_session"
-SESSION_MAX_AGE = 12 * 3600
 
 
 def status_for(exc: HumasError) -> int:
@@ -107,8 +106,10 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
 
     api.state.web = WebState(app=app, env=make_env(), limiter=LoginLimiter(app.clock), heartbeat=heartbeat)
     https = bool(app.settings.web.public_base_url and app.settings.web.public_base_url.startswith("https://"))
+    # the signed cookie carries the random session id, the CSRF token, the language and flashes; whether the id
+    # still signs anyone in is decided by the web_sessions table on every request (deps.session_viewer)
     api.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.settings), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=https)
+                       max_age=app.settings.web.session_max_hours * 3600, same_site="lax", https_only=https)
     api.add_middleware(SecurityHeaders)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

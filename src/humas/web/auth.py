@@ -1,9 +1,8 @@
-"""Signing in to the web interface: the session key and the login rate limit (passwords and tokens:
-:mod:`humas.users`)."""
+"""Signing in to the web interface: session lifetimes, the cookie's signing key and the login rate limit
+(passwords, server-side sessions and tokens: :mod:`humas.users`)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import threading
@@ -15,14 +14,15 @@ from pathlib import Path
 
 from humas.config import Settings
 from humas.errors import InvalidInput
-from humas.store.models import User
+from humas.users import SessionPolicy
 
 SECRET_FILE = "web-secret.key"
 
 
-def session_fingerprint(user: User) -> str:
-    """Bound into the session cookie: changing or resetting a password ends every other session of the user."""
-    return hashlib.sha256(f"{user.id}:{user.password_hash or ''}".encode()).hexdigest()[:16]
+def session_policy(settings: Settings) -> SessionPolicy:
+    """Server-side session lifetimes from ``[web] session_idle_minutes`` and ``session_max_hours``."""
+    return SessionPolicy(idle=timedelta(minutes=settings.web.session_idle_minutes),
+                         max_age=timedelta(hours=settings.web.session_max_hours))
 
 
 # --- the session key --------------------------------------------------------------------------------------------

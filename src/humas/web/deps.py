@@ -1,4 +1,5 @@
-"""What every request shares: the humas App, the signed-in person (page session or API token), CSRF, rendering."""
+"""What every request shares: the humas App, the signed-in person (server-side page session or API token), CSRF,
+rendering."""
 
 from __future__ import annotations
 
@@ -70,19 +71,45 @@ def _viewer(user: User, language: str, *, via_token: bool = False) -> Viewer:
 PASSWORD_PATHS = ("/akun/sandi", "/logout", "/bahasa")
 
 
+def session_viewer(request: Request) -> Viewer | None:
+    """The person whose live server-side session the cookie names, else ``None``.
+
+    The cookie carries only the random session id (``sid``); the database decides: unknown, ended, idle longer
+    than ``web.session_idle_minutes`` or older than ``web.session_max_hours`` signs out, and the cookie forgets the
+    id. The session's row id is kept in ``request.state.web_session_id`` (see :func:`current_session_id`).
+    """
+    cached: Viewer | None = getattr(request.state, "web_viewer", None)
+    if cached is not None:
+        return cached
+    sid = request.session.get("sid")
+    if not isinstance(sid, str) or not sid:
+        return None
+    app = humas(request)
+    viewer: Viewer | None = None
+    with app.db.session() as s:  # commits the coarse last_seen_at, or the end of a session found timed out
+        found = users.resume_session(s, sid, app.clock(), auth.session_policy(app.settings))
+        if found is not None:
+            row, user = found
+            request.state.web_session_id = row.id
+            viewer = _viewer(user, app.settings.web.language)
+    if viewer is None:
+        request.session.pop("sid", None)
+        return None
+    request.state.web_viewer = viewer
+    return viewer
+
+
+def current_session_id(request: Request) -> int | None:
+    """The id of the request's live web session row (after :func:`session_viewer`), else ``None``."""
+    value = getattr(request.state, "web_session_id", None)
+    return value if isinstance(value, int) else None
+
+
 def page_viewer(request: Request) -> Viewer:
     """The person signed in through the session cookie; pages raise :class:`LoginRequired` without one."""
-    sess = request.session
-    uid = sess.get("uid")
-    if not isinstance(uid, int):
+    v = session_viewer(request)
+    if v is None:
         raise LoginRequired()
-    app = humas(request)
-    with app.db.session() as s:
-        user = s.get(User, uid)
-        if user is None or not user.active or sess.get("fp") != auth.session_fingerprint(user):
-            sess.pop("uid", None)
-            raise LoginRequired()
-        v = _viewer(user, app.settings.web.language)
     if v.must_change_password and request.url.path not in PASSWORD_PATHS:
         raise PasswordChangeRequired()
     return v

@@ -58,6 +58,12 @@ EN: dict[str, str] = {
     "Dicabut": "Revoked", "Aktif": "Active",
     "Salin token ini sekarang; token tidak akan ditampilkan lagi.":
         "Copy this token now; it will not be shown again.",
+    "Sesi aktif": "Active sessions", "Masuk pada": "Signed in at", "Terakhir aktif": "Last active",
+    "Peramban": "Browser", "Alamat": "Address", "Sesi ini": "This session", "Akhiri": "End",
+    "Akhiri semua sesi lain": "End all other sessions", "Sesi lain diakhiri: {n}.": "Other sessions ended: {n}.",
+    "Sesi diakhiri.": "Session ended.",
+    "Sesi berakhir saat keluar, setelah {idle} menit tanpa aktivitas, atau {hours} jam setelah masuk.":
+        "A session ends at sign-out, after {idle} minutes without activity, or {hours} hours after sign-in.",
     "Pemakaian: header Authorization: Bearer TOKEN pada /api/v1. Skema OpenAPI: /openapi.json.":
         "Use: header Authorization: Bearer TOKEN on /api/v1. OpenAPI schema: /openapi.json.",
     "Peran": "Roles", "Profil": "Profile", "Simpan": "Save", "Batal": "Cancel", "Kembali": "Back",
@@ -121,7 +127,7 @@ EN: dict[str, str] = {
     "Minggu {w}": "Week {w}",
     # register
     "Subjek": "Subject", "Periksa rantai": "Verify chain", "Register utuh: {n} entri.": "Register intact: {n} entries.",
-    "Register diubah pada entri {seq}: {reason}": "Register altered at entry {seq}: {reason}",
+    "Register tidak utuh ({n} temuan):": "Register not intact ({n} findings):",
     "Semua aksi": "All actions",
     # admin
     "Pengguna": "Users", "Tambah pengguna": "Add user", "Nama tampilan": "Display name",

@@ -1,4 +1,4 @@
-"""Sign in and out, the language toggle, the profile: password and personal API tokens."""
+"""Sign in and out, the language toggle, the profile: password, active sessions and personal API tokens."""
 
 from __future__ import annotations
 
@@ -16,7 +16,18 @@ from humas.errors import InvalidInput, NotFound
 from humas.store import audit
 from humas.store.models import ApiToken, User
 from humas.web import auth
-from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render, state
+from humas.web.deps import (
+    Viewer,
+    current_session_id,
+    flash,
+    humas,
+    page_router,
+    page_viewer,
+    redirect,
+    render,
+    session_viewer,
+    state,
+)
 from humas.web.i18n import LANGUAGES, translator
 
 log = logging.getLogger("humas.web")
@@ -35,7 +46,7 @@ def _safe_next(value: str | None) -> str:
 
 @router.get("/login")
 def login_form(request: Request, next: str = "/") -> Response:
-    if isinstance(request.session.get("uid"), int):
+    if session_viewer(request) is not None:
         return redirect(_safe_next(next))
     return render(request, "login.html", {"next": _safe_next(next), "error": None, "name": ""})
 
@@ -66,9 +77,13 @@ def login(request: Request, name: Annotated[str, Form()] = "", password: Annotat
             user.password_hash = users.hash_password(password)
         st.limiter.succeeded(name, ip)
         lang = user.language
-        request.session.clear()
-        request.session.update({"uid": user.id, "fp": auth.session_fingerprint(user),
-                                "csrf": secrets.token_urlsafe(32), "lang": lang})
+        old_sid = request.session.get("sid")
+        if isinstance(old_sid, str):  # a browser signing in again leaves no session of the earlier login open
+            users.end_session(s, old_sid, app.clock(), "replaced")
+        _row, sid = users.start_session(s, user, app.clock(), address=ip,
+                                        user_agent=request.headers.get("user-agent", ""))
+        request.session.clear()  # a fresh id and CSRF token at every login (no session fixation)
+        request.session.update({"sid": sid, "csrf": secrets.token_urlsafe(32), "lang": lang})
         must_change = user.must_change_password
     log.info("login: %s from %s", name, ip)
     return redirect("/akun/sandi" if must_change else ctx["next"])
@@ -76,6 +91,12 @@ def login(request: Request, name: Annotated[str, Form()] = "", password: Annotat
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
+    """End the session in the database, so that a copy of the cookie no longer signs anyone in."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        app = humas(request)
+        with app.db.session() as s:
+            users.end_session(s, sid, app.clock(), "logout")
     lang = request.session.get("lang")
     request.session.clear()
     if lang in LANGUAGES:
@@ -88,10 +109,10 @@ def set_language(request: Request, lang: Annotated[str, Form()], next: Annotated
     if lang not in LANGUAGES:
         raise InvalidInput(f"unknown language '{lang}' (id, en)")
     request.session["lang"] = lang
-    uid = request.session.get("uid")
-    if isinstance(uid, int):
+    viewer = session_viewer(request)
+    if viewer is not None:
         with humas(request).db.session() as s:
-            user = s.get(User, uid)
+            user = s.get(User, viewer.id)
             if user is not None:
                 user.language = lang
     return redirect(_safe_next(next))
@@ -107,7 +128,12 @@ def _profile(request: Request, viewer: Viewer, new_token: str | None = None) -> 
     with app.db.session() as s:
         tokens = list(s.execute(select(ApiToken).where(ApiToken.user_id == viewer.id)
                                 .order_by(ApiToken.id.desc())).scalars())
-        return render(request, "profile.html", {"tokens": tokens, "new_token": new_token}, viewer=viewer)
+        sessions = users.live_sessions(s, viewer.id, app.clock(), auth.session_policy(app.settings))
+        return render(request, "profile.html", {"tokens": tokens, "new_token": new_token, "sessions": sessions,
+                                                "this_session": current_session_id(request),
+                                                "session_idle": app.settings.web.session_idle_minutes,
+                                                "session_hours": app.settings.web.session_max_hours},
+                      viewer=viewer)
 
 
 @router.get("/akun/sandi")
@@ -134,14 +160,13 @@ def change_password(request: Request, viewer: Annotated[Viewer, Depends(page_vie
             error = _("Kata sandi baru harus berbeda dari yang lama.")
         else:
             try:
-                users.set_password(s, user, new)
+                users.set_password(s, user, new, now=app.clock(), keep_session=current_session_id(request))
             except InvalidInput:
                 error = _("Kata sandi minimal {n} karakter dan bukan nama pengguna.", n=users.MIN_PASSWORD)
         if error:
             return render(request, "password.html", {"error": error}, viewer=viewer, status=400)
         audit.append(s, actor=user.name, action="user.password_changed", subject_type="user", subject_id=user.name,
                      at=app.clock())
-        request.session["fp"] = auth.session_fingerprint(user)
     flash(request, _("Kata sandi diganti."))
     return redirect("/")
 
@@ -168,3 +193,35 @@ def revoke_token(request: Request, token_id: int, viewer: Annotated[Viewer, Depe
         users.revoke_token(s, user, token_id, app.clock())
     flash(request, translator(viewer.language)("Token dicabut."))
     return redirect("/akun")
+
+
+@router.post("/akun/sesi/lain/akhiri")
+def end_other_sessions(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) -> Response:
+    """Sign out every other browser of the viewer; this one stays signed in."""
+    app = humas(request)
+    with app.db.session() as s:
+        ended = users.end_sessions(s, viewer.id, app.clock(), reason="ended_by_user",
+                                   keep=current_session_id(request))
+        if ended:
+            audit.append(s, actor=viewer.name, action="user.sessions_ended", subject_type="user",
+                         subject_id=viewer.name, data={"sessions": ended}, at=app.clock())
+    flash(request, translator(viewer.language)("Sesi lain diakhiri: {n}.", n=ended))
+    return redirect("/akun#sesi")
+
+
+@router.post("/akun/sesi/{session_id}/akhiri")
+def end_session(request: Request, session_id: int, viewer: Annotated[Viewer, Depends(page_viewer)]) -> Response:
+    """End one of the viewer's own sessions (ending the current one signs this browser out)."""
+    app = humas(request)
+    with app.db.session() as s:
+        user = s.get(User, viewer.id)
+        if user is None:
+            raise NotFound("user not found")
+        users.end_own_session(s, user, session_id, app.clock())
+        audit.append(s, actor=viewer.name, action="user.sessions_ended", subject_type="user",
+                     subject_id=viewer.name, data={"sessions": 1}, at=app.clock())
+    if session_id == current_session_id(request):
+        request.session.pop("sid", None)
+        return redirect("/login")
+    flash(request, translator(viewer.language)("Sesi diakhiri."))
+    return redirect("/akun#sesi")

@@ -1,5 +1,6 @@
-"""Admin: users and their SOP roles (add, set roles, reset password, (de)activate); platform accounts with token
-status and expiry, checked on demand. Every action requires the admin role (``authz.require_admin``)."""
+"""Admin: users and their SOP roles (add, set roles, reset password, (de)activate: the last two end the user's
+sessions); platform accounts with token status and expiry, checked on demand. Every action requires the admin role
+(``authz.require_admin``)."""
 
 from __future__ import annotations
 
@@ -103,7 +104,7 @@ def reset_password(request: Request, name: str, viewer: ViewerDep) -> Response:
     password = users.one_time_password()
     with app.db.session() as s:
         user = _user(s, name)
-        users.set_password(s, user, password, must_change=True)
+        users.set_password(s, user, password, must_change=True, now=app.clock())  # ends all of the user's sessions
         audit.append(s, actor=viewer.name, action="user.password_reset", subject_type="user", subject_id=name,
                      at=app.clock())
     return _page(request, viewer, _("Kata sandi sekali pakai untuk {name}: {password} (catat sekarang; tidak "
@@ -118,7 +119,7 @@ def set_active(request: Request, name: str, viewer: ViewerDep, active: Annotated
         raise InvalidInput("you cannot deactivate yourself")
     with app.db.session() as s:
         user = _user(s, name)
-        user.active = active == "1"
+        users.set_active(s, user, active == "1", now=app.clock())  # deactivating ends all of the user's sessions
         audit.append(s, actor=viewer.name, action="user.activated" if user.active else "user.deactivated",
                      subject_type="user", subject_id=name, at=app.clock())
     flash(request, translator(viewer.language)("Status pengguna disimpan."))
