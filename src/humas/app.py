@@ -85,7 +85,7 @@ class App:
         return Anchor(a.anchor_file or self.settings.data_dir / "audit-anchor.json", key)
 
     def verify_register(self) -> RegisterReport:
-        with self.db.session() as s:
+        with self.db.read() as s:
             return verify_register(s, self.anchor)
 
     @property

@@ -6,6 +6,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from humas import users
 from humas.testing import FakeClock
 from humas.web import auth
@@ -78,3 +80,24 @@ def test_password_hashes_are_argon2id_and_verified() -> None:
     h = users.hash_password("kata-sandi-panjang")
     assert h.startswith("$argon2id$") and "kata-sandi" not in h
     assert users.token_hash("hms_x") != "hms_x" and len(users.token_hash("hms_x")) == 64
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("", ""), ("sama", "sama"), ("", "baru saja"), ("lama sekali", ""),
+    ("a b c d e", "a b x d e"), ("awal " * 50 + "tengah", "awal " * 50 + "ujung"),
+    ("kata panjang " * 3000, "kata panjang " * 3000 + "tambahan"),  # a long caption, equal ends trimmed first
+    (" ".join(f"w{i}" for i in range(5000)), " ".join(f"v{i}" for i in range(5000))),  # beyond the word diff
+])
+def test_word_diff_parts_rebuild_both_versions(old: str, new: str) -> None:
+    parts = words(old, new)
+    assert "".join(t for op, t in parts if op != "ins") == old
+    assert "".join(t for op, t in parts if op != "del") == new
+    assert all(t for _, t in parts)
+
+
+def test_a_huge_change_is_shown_whole_instead_of_word_by_word() -> None:
+    from humas.web.diff import WORD_DIFF_MAX
+
+    old = " ".join(f"a{i}" for i in range(WORD_DIFF_MAX + 10))
+    new = " ".join(f"b{i}" for i in range(WORD_DIFF_MAX + 10))
+    assert [op for op, _ in words(old, new)] == ["del", "ins"]

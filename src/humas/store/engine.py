@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from humas.errors import ConfigError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+READ_ONLY = "humas_read_only"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -51,7 +52,8 @@ def make_engine(url: str, **kw: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # a read session (Database.read) takes no lock up front: under WAL, readers never block writers
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     if backend == "postgresql":
@@ -66,6 +68,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **kw)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -87,6 +90,17 @@ class Database:
         except BaseException:
             s.rollback()
             raise
+        finally:
+            s.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only (pages, lists, reports): on SQLite it never takes the database's write lock,
+        so slow work while it is open does not stall the daemon. Nothing it did is committed (closing it returns the
+        connection with a rollback); what it loaded stays readable afterwards."""
+        s = self._read_factory()
+        try:
+            yield s
         finally:
             s.close()
 

@@ -24,17 +24,35 @@ class FieldDiff:
         return any(op != "eq" for op, _ in self.parts)
 
 
+#: Above this many changed words on a side the middle is shown as removed and inserted whole: a word diff costs
+#: time that grows with the product of the two lengths, and a page must not wait on it.
+WORD_DIFF_MAX = 2000
+
+
 def words(old: str, new: str) -> list[tuple[str, str]]:
+    if old == new:
+        return [("eq", old)] if old else []
     a, b = _TOKENS.findall(old), _TOKENS.findall(new)
-    out: list[tuple[str, str]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
-        if tag == "equal":
-            out.append(("eq", "".join(a[i1:i2])))
-            continue
-        if tag in ("delete", "replace"):
-            out.append(("del", "".join(a[i1:i2])))
-        if tag in ("insert", "replace"):
-            out.append(("ins", "".join(b[j1:j2])))
+    head = 0  # the common beginning and end are equal without asking difflib
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    mid_a, mid_b = a[head:len(a) - tail], b[head:len(b) - tail]
+    out: list[tuple[str, str]] = [("eq", "".join(a[:head]))]
+    if max(len(mid_a), len(mid_b)) > WORD_DIFF_MAX:
+        out += [("del", "".join(mid_a)), ("ins", "".join(mid_b))]
+    else:
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=mid_a, b=mid_b, autojunk=False).get_opcodes():
+            if tag == "equal":
+                out.append(("eq", "".join(mid_a[i1:i2])))
+                continue
+            if tag in ("delete", "replace"):
+                out.append(("del", "".join(mid_a[i1:i2])))
+            if tag in ("insert", "replace"):
+                out.append(("ins", "".join(mid_b[j1:j2])))
+    out.append(("eq", "".join(a[len(a) - tail:])))
     return [p for p in out if p[1]]
 
 

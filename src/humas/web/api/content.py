@@ -56,7 +56,7 @@ def list_content(request: Request, viewer: ApiUser, status: str | None = None,
     app = humas(request)
     if status and status not in {x.value for x in ContentStatus}:
         raise InvalidInput(f"unknown status '{status}' (one of: {', '.join(x.value for x in ContentStatus)})")
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = select(Content).order_by(Content.id)
         if status:
             q = q.where(Content.status == status)
@@ -80,7 +80,7 @@ def create_content(request: Request, viewer: ApiUser, body: ContentCreate) -> di
         summary="Show content")
 def show_content(request: Request, viewer: ApiUser, content_id: int) -> dict[str, Any]:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         wf = workflow(app, s)
         return wf.describe(wf.get(content_id))
 
@@ -101,7 +101,7 @@ def edit_content(request: Request, viewer: ApiUser, content_id: int, body: Conte
         responses=errors(404), summary="The content's audit history")
 def content_history(request: Request, viewer: ApiUser, content_id: int) -> list[dict[str, Any]]:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         wf = workflow(app, s)
         return wf.history(wf.get(content_id))
 
@@ -147,7 +147,7 @@ def upload_media(request: Request, viewer: ApiUser,
         summary="Publication jobs")
 def list_queue(request: Request, viewer: ApiUser, status: str | None = None) -> list[dict[str, Any]]:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         return [queue.job_dict(app.env, j) for j in queue.list_jobs(s, status)]
 
 @router.post("/queue/{job_id}/retry", response_model=JobOut, tags=["queue"], responses=errors(403, 404, 409),

@@ -54,7 +54,7 @@ def audit_list(request: Request, viewer: ApiUser, action: str | None = None, sub
                actor: str | None = None, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
     app = humas(request)
     limit = max(1, min(limit, 1000))
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(max(offset, 0)).limit(limit)
         stype, _, sid = (subject or "").partition(":")
         for key, value in (("action", action), ("subject_type", stype), ("subject_id", sid), ("actor", actor)):
@@ -73,7 +73,7 @@ def audit_verify(request: Request, viewer: ApiUser) -> dict[str, Any]:
             summary="SOP steps past their time standard, and who must act")
 def sla_overdue(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         return [o.as_dict(app.sops, app.tz) for o in overdue(s, app.sops, app.calendar, app.clock())]
 
 
@@ -89,5 +89,5 @@ def accounts(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
 def weekly(request: Request, viewer: ApiUser, week: str | None = None, account: str | None = None) -> dict[str, Any]:
     app = humas(request)
     start = parse_week(week or "", app.local(app.clock()).date())
-    with app.db.session() as s:
+    with app.db.read() as s:
         return report_dict(week_report(app.env, s, start, account or ""))

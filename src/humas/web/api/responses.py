@@ -51,7 +51,7 @@ def comments(request: Request, viewer: ApiUser, account: str | None = None, labe
     if label and label not in LABELS:
         raise InvalidInput(f"unknown label '{label}' (use {', '.join(LABELS)})")
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = comment_query(account=account, label=label, state="flagged" if flagged else None)
         q = q.order_by(Comment.created_at.desc()).limit(max(1, min(limit, 1000)))
         return [comment_dict(c, case) for c, case in s.execute(q).all()]
@@ -64,7 +64,7 @@ def cases(request: Request, viewer: ApiUser, status: str | None = None) -> list[
     if status and status not in {x.value for x in CaseStatus}:
         raise InvalidInput(f"unknown status '{status}' (one of: {', '.join(x.value for x in CaseStatus)})")
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = select(Case).order_by(Case.id)
         if status:
             q = q.where(Case.status == status)
@@ -76,7 +76,7 @@ def cases(request: Request, viewer: ApiUser, status: str | None = None) -> list[
 def case(request: Request, viewer: ApiUser, case_id: int) -> dict[str, Any]:
     _require(request, viewer)
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         return case_dict(app.cases(s).get(case_id))
 
 

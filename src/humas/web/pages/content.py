@@ -47,7 +47,7 @@ def _form_ctx(request: Request, viewer: Viewer, c: Content | None, values: dict[
 @router.get("/konten")
 def content_list(request: Request, viewer: ViewerDep, status: str = "", sop: str = "") -> Response:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = select(Content).order_by(Content.updated_at.desc(), Content.id.desc()).limit(500)
         if status:
             q = q.where(Content.status == status)
@@ -106,7 +106,7 @@ def create(request: Request, viewer: ViewerDep,
 @router.get("/konten/{content_id}")
 def detail(request: Request, content_id: int, viewer: ViewerDep) -> Response:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         wf = workflow(app, s)
         c = wf.get(content_id)
         d = wf.describe(c)
@@ -136,7 +136,7 @@ def detail(request: Request, content_id: int, viewer: ViewerDep) -> Response:
 @router.get("/konten/{content_id}/ubah")
 def edit_form(request: Request, content_id: int, viewer: ViewerDep) -> Response:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         c = workflow(app, s).get(content_id)
         values = {"sop": c.sop_id, "title": c.title, "text": c.text, "caption": c.caption,
                   "activity": c.activity, "location": c.location, "accounts": list(c.accounts),
@@ -221,7 +221,7 @@ def cancel(request: Request, content_id: int, viewer: ViewerDep, note: Annotated
 @router.get("/persetujuan")
 def approvals(request: Request, viewer: ViewerDep) -> Response:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         wf = workflow(app, s)
         rows = []
         for c in s.execute(select(Content).where(Content.status == ContentStatus.IN_REVIEW)

@@ -22,7 +22,7 @@ OPEN_CASES = (CaseStatus.OPEN, CaseStatus.REPLY_DRAFTED, CaseStatus.REJECTED, Ca
 def home(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) -> Response:
     app = humas(request)
     now = app.clock()
-    with app.db.session() as s:
+    with app.db.read() as s:
         mine: list[dict[str, Any]] = []
         periods = s.execute(
             select(StepPeriod).where(StepPeriod.completed_at.is_(None), StepPeriod.subject_type == "content",

@@ -33,7 +33,7 @@ def media(request: Request, sha256: str) -> Response:
         signed_in = True
     except HumasError:
         signed_in = False
-    with app.db.session() as s:
+    with app.db.read() as s:
         blob = s.get(MediaBlob, sha256)
         public = s.execute(
             select(ContentMedia.content_id).join(Content, Content.id == ContentMedia.content_id)

@@ -27,7 +27,7 @@ def _filters(action: str, subject: str, actor: str) -> dict[str, str]:
 def register(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], action: str = "", subject: str = "",
              actor: str = "", page: int = 1) -> Response:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = select(AuditEntry).order_by(AuditEntry.seq.desc())
         for key, value in _filters(action, subject, actor).items():
             if value:
@@ -45,7 +45,7 @@ def register(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], 
 def verify(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) -> Response:
     app = humas(request)
     r = app.verify_register()
-    with app.db.session() as s:
+    with app.db.read() as s:
         actions = list(s.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars())
     return render(request, "register.html", {"rows": [], "more": False, "page": 1, "action": "", "subject": "",
                                              "actor": "", "actions": actions, "verified": r}, viewer=viewer,
@@ -58,7 +58,7 @@ def export(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], ac
     app = humas(request)
     stype, _, sid = subject.partition(":")
     buf = io.StringIO()
-    with app.db.session() as s:
+    with app.db.read() as s:
         audit.export_csv(s, buf, app.tz, action=action, subject_type=stype, subject_id=sid)
     stamp = datetime.now(app.tz).strftime("%Y%m%d-%H%M")
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",

@@ -23,7 +23,7 @@ def reports(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], m
     app = humas(request)
     _ = translator(viewer.language)
     start = parse_week(minggu, app.local(app.clock()).date())
-    with app.db.session() as s:
+    with app.db.read() as s:
         r = week_report(app.env, s, start, account)
     legend = {k: _(status_text(k)) for k in LABELS}
     legend.update({"posts": _("Unggahan"), "comments": _("Komentar"), "within": _("Sesuai standar"),
@@ -47,7 +47,7 @@ def reports_csv(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)
                 account: str = "") -> Response:
     app = humas(request)
     start = parse_week(minggu, app.local(app.clock()).date())
-    with app.db.session() as s:
+    with app.db.read() as s:
         r = week_report(app.env, s, start, account)
     return Response(report_csv(r), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="laporan-{r.week}.csv"'})

@@ -51,7 +51,7 @@ def thread(s: Session, comment: Comment) -> dict[str, Any]:
 def comments(request: Request, viewer: ViewerDep, account: str = "", label: str = "", state: str = "") -> Response:
     app = humas(request)
     _require_responses(app, viewer)
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = comment_query(account=account or None, label=label or None, state=state or None)
         rows = s.execute(q.order_by(Comment.created_at.desc()).limit(300)).all()
         parents = _parents(s, [c for c, _ in rows])
@@ -77,7 +77,7 @@ def _parents(s: Session, items: list[Comment]) -> dict[tuple[str, str], Comment]
 def comment_detail(request: Request, comment_id: int, viewer: ViewerDep) -> Response:
     app = humas(request)
     _require_responses(app, viewer)
-    with app.db.session() as s:
+    with app.db.read() as s:
         cases = app.cases(s)
         c = cases.comment(comment_id)
         case = s.execute(select(Case).where(Case.comment_id == c.id)).scalar_one_or_none()
@@ -117,7 +117,7 @@ def cases_page(request: Request, viewer: ViewerDep, status: str = "active", acco
     app = humas(request)
     _require_responses(app, viewer)
     now = app.clock()
-    with app.db.session() as s:
+    with app.db.read() as s:
         q = select(Case).join(Comment, Comment.id == Case.comment_id).order_by(Case.opened_at.desc()).limit(300)
         if status == "active":
             q = q.where(Case.status.in_(list(ACTIVE_CASES)))
@@ -142,7 +142,7 @@ def case_detail(request: Request, case_id: int, viewer: ViewerDep) -> Response:
     app = humas(request)
     _require_responses(app, viewer)
     now = app.clock()
-    with app.db.session() as s:
+    with app.db.read() as s:
         cases = app.cases(s)
         case = cases.get(case_id)
         path: ResponsePath = cases.path(case)

@@ -43,7 +43,7 @@ def schedule(request: Request, content_id: int, viewer: ViewerDep, at: Annotated
 @router.get("/antrian")
 def queue_page(request: Request, viewer: ViewerDep, status: str = "", account: str = "") -> Response:
     app = humas(request)
-    with app.db.session() as s:
+    with app.db.read() as s:
         jobs = queue.list_jobs(s, status or None)
         if account:
             jobs = [j for j in jobs if j.account == account]
@@ -124,7 +124,7 @@ def calendar_page(request: Request, viewer: ViewerDep, view: str = "month", bula
                   account: str = "") -> Response:
     app = humas(request)
     today = app.local(app.clock()).date()
-    with app.db.session() as s:
+    with app.db.read() as s:
         if view == "week":
             start = parse_week(minggu, today)
             days = [start + timedelta(days=i) for i in range(7)]
