@@ -34,6 +34,27 @@ class InvalidInput(HumasError):
     """The input is invalid; correct it and try again."""
 
 
+class RuleBroken(InvalidInput):
+    """The input breaks one of humas's limits (``rule``); ``indonesian`` is what the web interface shows."""
+
+    def __init__(self, message: str, *, rule: str, indonesian: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.indonesian = indonesian
+
+
+class TooLong(RuleBroken):
+    """A text is longer than humas accepts; shorten it."""
+
+
+class TooLarge(RuleBroken):
+    """A file or request body is larger than humas accepts."""
+
+
+class NotMedia(RuleBroken):
+    """Only photos and videos can be attached."""
+
+
 class PermissionDenied(HumasError):
     """This user may not do this."""
 

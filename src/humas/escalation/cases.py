@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from humas import authz
+from humas import authz, limits
 from humas.authz import Actor
 from humas.config import Settings
 from humas.env import Env
@@ -161,12 +161,14 @@ def check_reply_text(settings: Settings, account: str, text: str) -> str:
     body = text.strip()
     if not body:
         raise InvalidInput("the reply is empty (--text)")
+    limits.check_text("reply", body)
     platform = settings.account(account).behaves_like
-    limits = LIMITS.get(platform)
-    if limits is not None and limits.reply_max is not None:
+    platform_limits = LIMITS.get(platform)
+    if platform_limits is not None and platform_limits.reply_max is not None:
         n = text_length(body, "x-weighted" if platform is Platform.X else "chars")
-        if n > limits.reply_max:
-            raise InvalidInput(f"the reply has {n} characters; {platform.value} accepts at most {limits.reply_max}")
+        if n > platform_limits.reply_max:
+            raise InvalidInput(f"the reply has {n} characters; {platform.value} accepts at most "
+                               f"{platform_limits.reply_max}")
     return body
 
 
@@ -228,6 +230,7 @@ class Cases:
 
     def approve(self, actor: Actor, case_id: int, note: str = "") -> Case:
         """Approve the drafted answer and queue it for posting (once: a second reply job is refused)."""
+        limits.check_text("note", note)
         case = self.get(case_id)
         path = self.path(case)
         self._require(actor, path.escalation_role, f"approve the answer of case {case.id}")
@@ -253,6 +256,7 @@ class Cases:
 
     def reject(self, actor: Actor, case_id: int, note: str) -> Case:
         """Send the draft back to the response role with a note saying what to change."""
+        limits.check_text("note", note)
         case = self.get(case_id)
         path = self.path(case)
         self._require(actor, path.escalation_role, f"reject the answer of case {case.id}")
@@ -271,6 +275,7 @@ class Cases:
 
     def dismiss(self, actor: Actor, case_id: int, reason: str) -> Case:
         """Close the case without an answer (spam, already answered elsewhere...), with the reason."""
+        limits.check_text("reason", reason)
         case = self.get(case_id)
         path = self.path(case)
         self._require(actor, path.escalation_role, f"dismiss case {case.id}")

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from humas.errors import InvalidInput
+from humas.limits import check_media_size, media_kind
 from humas.store.models import MediaBlob
 
 _VIDEO_BRANDS = {b"qt  ": "video/quicktime"}
@@ -22,6 +23,16 @@ class Probe:
     mime: str
     width: int | None = None
     height: int | None = None
+
+
+def sniff_kind(head: bytes) -> str | None:
+    """``image`` or ``video`` from a file's first bytes (for refusing an upload before it is all read); else None."""
+    if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")) or \
+            (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if head[4:8] == b"ftyp" or head.startswith(b"\x1aE\xdf\xa3"):
+        return "video"
+    return None
 
 
 def probe(path: Path) -> Probe:
@@ -58,15 +69,19 @@ class MediaStore:
         return self.root / sha256[:2] / sha256
 
     @staticmethod
-    def check_readable(path: Path) -> None:
+    def check_file(path: Path) -> Probe:
+        """A readable photo or video within its size limit (:mod:`humas.limits`), by its bytes, not its name."""
         if not path.is_file():
             raise InvalidInput(f"media file not found: {path}")
         if not os.access(path, os.R_OK):
             raise InvalidInput(f"media file not readable: {path}")
+        found = probe(path)
+        check_media_size(media_kind(found.mime), path.stat().st_size, path.name)
+        return found
 
     def put(self, session: Session, path: Path) -> MediaBlob:
         """Store ``path`` (idempotent) and return its row; the file lands atomically (temp file, rename)."""
-        self.check_readable(path)
+        self.check_file(path)
         h = hashlib.sha256()
         with path.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -23,7 +23,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from humas import users
+from humas import limits, users
 from humas.app import App
 from humas.errors import (
     ConfigError,
@@ -34,6 +34,8 @@ from humas.errors import (
     PermissionDenied,
     PublishError,
     RequirementsNotMet,
+    RuleBroken,
+    TooLarge,
     Unavailable,
 )
 from humas.web import auth
@@ -45,7 +47,7 @@ from humas.web.deps import (
     redirect,
     render,
 )
-from humas.web.security import SecurityHeaders
+from humas.web.security import BodyLimit, SecurityHeaders
 
 log = logging.getLogger("humas.web")
 HERE = Path(__file__).resolve().parent
@@ -53,6 +55,10 @@ SESSION_COOKIE = "humas_session"
 
 
 def status_for(exc: HumasError) -> int:
+    if isinstance(exc, TooLarge):
+        return 413
+    if isinstance(exc, RuleBroken):  # a limit (too long, not a photo or video): well-formed but refused
+        return 422
     if isinstance(exc, Unauthorized):
         return 401
     if isinstance(exc, PermissionDenied):
@@ -111,6 +117,7 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
     api.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.settings), session_cookie=SESSION_COOKIE,
                        max_age=app.settings.web.session_max_hours * 3600, same_site="lax", https_only=https)
     api.add_middleware(SecurityHeaders)
+    api.add_middleware(BodyLimit, limit=limits.BODY_BYTES)
     api.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     _install_error_handlers(api)
@@ -165,8 +172,9 @@ def _install_error_handlers(api: FastAPI) -> None:
             log.error("%s %s: %s", request.method, request.url.path, exc.message)
         if _is_api(request) or request.url.path.startswith("/webhooks/"):
             headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
-            return JSONResponse({"error": exc.message}, status_code=code, headers=headers)
-        return _error_page(request, code, exc.message)
+            body = {"error": exc.message, **({"rule": exc.rule} if isinstance(exc, RuleBroken) else {})}
+            return JSONResponse(body, status_code=code, headers=headers)
+        return _error_page(request, code, exc.message, exc.indonesian if isinstance(exc, RuleBroken) else None)
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -191,12 +199,14 @@ def _accepts_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.method == "POST"
 
 
-def _error_page(request: Request, code: int, message: str) -> Response:
-    from humas.web.deps import page_viewer
+def _error_page(request: Request, code: int, message: str, indonesian: str | None = None) -> Response:
+    from humas.web.deps import anonymous_language, page_viewer
 
     viewer = None
     try:
         viewer = page_viewer(request)
     except Exception:  # the error page must render even when the session or the database is the problem
         viewer = None
-    return render(request, "error.html", {"code": code, "message": message}, viewer=viewer, status=code)
+    lang = viewer.language if viewer else anonymous_language(request)
+    shown = indonesian if indonesian is not None and lang == "id" else message
+    return render(request, "error.html", {"code": code, "message": shown}, viewer=viewer, status=code)

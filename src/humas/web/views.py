@@ -14,17 +14,18 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from humas import limits
 from humas.accounts.drafts import CAPTION_KEYS, draft_for
 from humas.app import App
 from humas.errors import HumasError, InvalidInput
 from humas.platforms import Platform
 from humas.publisher.base import text_length
 from humas.publisher.limits import LIMITS
+from humas.store.media import sniff_kind
 from humas.store.models import Content, ContentVersion, Decision
 from humas.web.diff import FieldDiff, snapshot_diff
 from humas.workflow.engine import Workflow
 
-MAX_UPLOAD_BYTES = 1024 * 1024 * 1024  # 1 GiB per file (YouTube videos)
 PLATFORM_KEYS = ("x", "facebook", "instagram", "youtube")
 
 
@@ -46,12 +47,16 @@ def saved_uploads(files: Sequence[tuple[str, BinaryIO]]) -> Iterator[list[Path]]
             safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name or "").name).strip("._")[:100] or "file"
             dest = tmp / f"{i:02d}" / safe
             dest.parent.mkdir()
-            written = 0
+            written, cap, kind = 0, 0, ""
             with dest.open("wb") as out:
                 while chunk := fh.read(1 << 20):
+                    if not written:  # refused by its first bytes, before the rest is read
+                        kind = sniff_kind(chunk[:64]) or ""
+                        limits.media_kind(f"{kind}/*" if kind else "application/octet-stream")
+                        cap = limits.MEDIA_BYTES[kind]
                     written += len(chunk)
-                    if written > MAX_UPLOAD_BYTES:
-                        raise InvalidInput(f"{safe}: the file is larger than {MAX_UPLOAD_BYTES // (1 << 20)} MiB")
+                    if written > cap:
+                        limits.check_media_size(kind, written, safe)
                     out.write(chunk)
             if written == 0:
                 raise InvalidInput(f"{safe}: the file is empty")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from humas import authz
+from humas import authz, limits
 from humas.authz import Actor
 from humas.env import Env
 from humas.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RequirementsNotMet
@@ -122,6 +122,7 @@ class Workflow:
                            self.env.sops.role_label(first.role))
         if not title.strip():
             raise InvalidInput("the title is empty")
+        limits.check_texts(title=title, text=text, caption=caption, activity=activity, location=location)
         self._check_inputs(media, accounts, flags, sop, platform_captions)
         now = self.env.clock()
         c = Content(
@@ -154,6 +155,8 @@ class Workflow:
                            changes.platform_captions)
         if changes.title is not None and not changes.title.strip():
             raise InvalidInput("the title is empty")
+        limits.check_texts(title=changes.title, text=changes.text, caption=changes.caption,
+                           activity=changes.activity, location=changes.location)
         before_hash = c.version_hash
         for name in ("title", "text", "caption", "activity", "location", "platform_captions"):
             value = getattr(changes, name)
@@ -187,6 +190,7 @@ class Workflow:
         return c
 
     def submit(self, actor: Actor, content_id: int, note: str = "") -> Content:
+        limits.check_text("note", note)
         c = self.get(content_id)
         sop = self.sop_of(c)
         step = self.current_step(c)
@@ -219,6 +223,7 @@ class Workflow:
         return c
 
     def approve(self, actor: Actor, content_id: int, note: str = "") -> Content:
+        limits.check_text("note", note)
         c, step = self._reviewing(actor, content_id, "approve")
         sop = self.sop_of(c)
         now = self.env.clock()
@@ -234,6 +239,7 @@ class Workflow:
         return c
 
     def reject(self, actor: Actor, content_id: int, note: str) -> Content:
+        limits.check_text("note", note)
         c, step = self._reviewing(actor, content_id, "reject")
         if not note.strip():
             raise InvalidInput("a rejection needs a note (--note) saying what to fix")
@@ -253,6 +259,7 @@ class Workflow:
         return c
 
     def cancel(self, actor: Actor, content_id: int, note: str) -> Content:
+        limits.check_text("note", note)
         c = self.get(content_id)
         if c.status in (ContentStatus.PUBLISHED, ContentStatus.CANCELLED, ContentStatus.SCHEDULED):
             raise InvalidTransition(f"content {c.id} is {c.status} and cannot be cancelled here")
@@ -336,7 +343,7 @@ class Workflow:
     def _check_inputs(self, media: Sequence[Path], accounts: Sequence[str], flags: Sequence[str], sop: SOP,
                       platform_captions: dict[str, str] | None) -> None:
         for p in media:
-            self.env.media.check_readable(Path(p))
+            self.env.media.check_file(Path(p))
         for name in accounts:
             self.env.settings.account(name)
         known_flags = {s.when for s in sop.steps if s.when}
@@ -344,7 +351,8 @@ class Workflow:
             if f not in known_flags:
                 known = ", ".join(sorted(known_flags)) or "none"
                 raise InvalidInput(f"unknown condition '{f}' for SOP '{sop.id}' (known: {known})")
-        for key in platform_captions or {}:
+        for key, value in (platform_captions or {}).items():
+            limits.check_text("platform_caption", value)
             if key not in {"x", "facebook", "instagram", "youtube"}:
                 raise InvalidInput(
                     f"unknown platform '{key}' for a per-platform caption (x, facebook, instagram, youtube)"

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from humas.app import App
-from humas.errors import HumasError, InvalidInput, PermissionDenied
+from humas.errors import HumasError, InvalidInput, PermissionDenied, RuleBroken
 from humas.store.models import Content, ContentStatus, PublicationJob
 from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
@@ -34,14 +34,17 @@ def _uploads(files: list[UploadFile] | None) -> list[tuple[str, Any]]:
 
 
 def _form_ctx(request: Request, viewer: Viewer, c: Content | None, values: dict[str, Any],
-              error: str | None = None) -> Response:
+              problem: HumasError | None = None) -> Response:
+    """The form again, with what was typed and what was wrong (a limit: in the viewer's language, with its rule)."""
     app = humas(request)
+    error = None if problem is None else problem.indonesian if isinstance(problem, RuleBroken) \
+        and viewer.language == "id" else problem.message
     defaults: dict[str, Any] = {"sop": "", "title": "", "text": "", "caption": "", "activity": "", "location": "",
                                 "accounts": [], "flags": [], "pc": {}}
     return render(request, "content_form.html", {
         "c": c, "v": {**defaults, **values}, "error": error, "sops": sorted(app.sops.sops.values(), key=lambda x: x.id),
         "flags": app.sops.flags(), "accounts": account_limits(app), "default_sop": app.settings.default_sop,
-    }, viewer=viewer, status=400 if error else 200)
+    }, viewer=viewer, status=200 if problem is None else 422 if isinstance(problem, RuleBroken) else 400)
 
 
 @router.get("/konten")
@@ -98,7 +101,7 @@ def create(request: Request, viewer: ViewerDep,
     except PermissionDenied:
         raise
     except HumasError as exc:
-        return _form_ctx(request, viewer, None, values, error=exc.message)
+        return _form_ctx(request, viewer, None, values, exc)
     flash(request, _("Konten dibuat."))
     return redirect(f"/konten/{cid}")
 
@@ -169,7 +172,7 @@ def edit(request: Request, content_id: int, viewer: ViewerDep,
         with app.db.session() as s:
             c = workflow(app, s).get(content_id)
             values["sop"] = c.sop_id
-            return _form_ctx(request, viewer, c, values, error=exc.message)
+            return _form_ctx(request, viewer, c, values, exc)
     flash(request, _("Konten disimpan."))
     return redirect(f"/konten/{content_id}")
 
