@@ -7,8 +7,9 @@ For each database: a fresh humas database (PostgreSQL: a schema of its own, drop
 sandbox accounts without simulated latency, ``--posts`` posts with ``--comments`` public comments in all (texts
 from the sandbox's sample comments), then one comment cycle (:meth:`humas.cycle.CommentCycle.run_once`: poll and
 store, classify, escalate) with the shipped default classifier, already loaded (its load time is reported apart).
-Reported: the first run (everything new), a second run that re-reads every comment and stores none (dedup only),
-classification alone, and the cases opened.
+Reported: the first run (everything new), re-reads of every comment that store none (dedup only: the first one
+right after the big write, and the median of the next two, the steady state), classification alone, and the cases
+opened.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -115,10 +117,16 @@ def bench(kind: str, url: str, posts: int, comments: int) -> dict[str, Any]:
             start = time.perf_counter()
             first = monitor.run_once()
             first_s = time.perf_counter() - start
-            clock.now += timedelta(minutes=5)  # every post is due again: re-read all, store nothing
-            start = time.perf_counter()
-            second = monitor.run_once()
-            second_s = time.perf_counter() - start
+            rereads: list[float] = []
+            for _ in range(3):  # every post is due again: re-read all, store nothing
+                clock.now += timedelta(minutes=5)
+                start = time.perf_counter()
+                second = monitor.run_once()
+                rereads.append(time.perf_counter() - start)
+                assert second.new_comments == 0
+            # the first re-read follows the big write of the first run (SQLite: pages still in the WAL); the
+            # steady state of polling is the later ones
+            first_reread_s, second_s = rereads[0], statistics.median(rereads[1:])
             with app.db.session() as s:
                 stored = s.execute(select(func.count()).select_from(Comment)).scalar_one()
                 cases = s.execute(select(func.count()).select_from(Case)).scalar_one()
@@ -132,6 +140,7 @@ def bench(kind: str, url: str, posts: int, comments: int) -> dict[str, Any]:
                     "fetched_again": sum(a.fetched for a in second.accounts), "first_s": first_s,
                     "first_cps": comments / first_s, "dedup_s": second_s,
                     "dedup_cps": sum(a.fetched for a in second.accounts) / second_s,
+                    "dedup_first_cps": sum(a.fetched for a in second.accounts) / first_reread_s,
                     "classify_cps": len(texts) / classify_s, "model_load_s": load_s,
                     "api_calls": sum(a.cost for a in first.accounts)}
         finally:
