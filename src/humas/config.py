@@ -126,7 +126,7 @@ class TimeSettings(_Model):
 
 
 class QueueSettings(_Model):
-    tick_seconds: float = Field(5.0, gt=0)
+    tick_seconds: float = Field(1.0, gt=0)  # longest wait before a job scheduled elsewhere is seen
     lease_seconds: int = Field(120, ge=5)
     batch: int = Field(5, ge=1, le=100)
     max_attempts: int = Field(8, ge=1)
@@ -165,6 +165,11 @@ class SandboxFailures(_Model):
         return self
 
 
+# Per-account hosts that replace the platform's (a fake or a proxy); the adapters document what each one moves.
+HOST_OPTIONS = ("api_base", "video_base", "upload_base", "token_url")
+_BASE_URL = re.compile(r"https?://[^/?#\s]+(/[^?#\s]*)?")
+
+
 class AccountConfig(_Model):
     """One platform account. ``credentials`` hold secrets; ``options`` hold plain settings (page id, user id…)."""
 
@@ -188,6 +193,11 @@ class AccountConfig(_Model):
             raise ValueError("imitates is only for platform = sandbox")
         if self.failures and self.platform != Platform.SANDBOX:
             raise ValueError("failures is only for platform = sandbox")
+        for key in HOST_OPTIONS:
+            value = self.options.get(key)
+            if value is not None and not (isinstance(value, str) and _BASE_URL.fullmatch(value)):
+                raise ValueError(f"options.{key} must be an http(s) URL without query, e.g. "
+                                 f"\"http://127.0.0.1:8080\" (got {value!r})")
         return self
 
     @property
@@ -257,6 +267,11 @@ class SentimentSettings(_Model):
     abusive_words_file: Path | None = None
     auto_hide_abusive: bool = False
     batch_size: int = Field(32, ge=1)
+    # the learning loop (default backend, no explicit model): retrain with corrections daily, deploy if no loss
+    learning: bool = True
+    retrain_at: time = time(2, 30)
+    min_feedback: int = Field(20, ge=1, le=100_000)
+    training_data: Path | None = None  # the shipped train/valid splits; default: $HUMAS_SENTIMENT_DATA or found
 
     @model_validator(mode="after")
     def _model(self) -> SentimentSettings:

@@ -532,3 +532,40 @@ def test_check_expired(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{GRAPH_URL}/{PAGE}", json=ERR["190_463"], status=400)
     status = adapter().check()
     assert not status.ok and "expired" in status.detail
+
+
+# --- issue 14: content errors reject the post, they do not pause the Page -----------------------------------------
+
+
+def test_invalid_image_324_rejects_the_post_not_the_page(rsps: responses.RequestsMock, tmp_path: Path) -> None:
+    # Meta tags this content error with type OAuthException; the type must not pause the account
+    body = {"error": {"message": "(#324) Requires upload file", "type": "OAuthException", "code": 324,
+                      "fbtrace_id": "Ainv1"}}
+    rsps.post(f"{GRAPH_URL}/{PAGE}/photos", json=body, status=400)
+    with pytest.raises(ContentRejected) as exc:
+        adapter().publish(req(PostDraft(TEXT, media=[media(tmp_path, "a.jpg")])), DictCheckpoint())
+    assert exc.value.rule == "invalid_image"
+
+
+def test_unlisted_oauthexception_never_pauses_the_page(rsps: responses.RequestsMock) -> None:
+    body = {"error": {"message": "Some new content problem", "type": "OAuthException", "code": 1234567}}
+    rsps.post(f"{GRAPH_URL}/{PAGE}/feed", json=body, status=400)
+    with pytest.raises(ContentRejected) as exc:
+        adapter().publish(req(PostDraft(TEXT)), DictCheckpoint())
+    assert exc.value.rule == "graph_1234567"
+
+
+@pytest.mark.parametrize("code", [190, 102, 10, 200, 299])
+def test_only_token_and_permission_codes_pause_the_page(rsps: responses.RequestsMock, code: int) -> None:
+    rsps.post(f"{GRAPH_URL}/{PAGE}/feed", json={"error": {"message": "x", "type": "OAuthException", "code": code}},
+              status=400)
+    with pytest.raises(AuthExpired):
+        adapter().publish(req(PostDraft(TEXT)), DictCheckpoint())
+
+
+def test_paging_url_on_a_foreign_host_is_refused(rsps: responses.RequestsMock) -> None:
+    page = {"data": [], "paging": {"next": "https://evil.example/v25.0/1234567890_111/comments?after=x"}}
+    rsps.get(f"{GRAPH_URL}/1234567890_111/comments", json=page)
+    with pytest.raises(PlatformUnavailable):  # the token would travel along: never followed
+        adapter().fetch_comments(PlatformPostRef("pemkot-bdg-fb", "1234567890_111"), None)
+    assert len(rsps.calls) == 1

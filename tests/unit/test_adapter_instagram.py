@@ -384,7 +384,7 @@ REF = PlatformPostRef("pemkot-bdg-ig", MEDIA_ID)
 def test_comments_paging_and_replies_flattened(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{GRAPH_URL}/{MEDIA_ID}/comments", json=fx("ig_comments_page1.json"))
     rsps.get(f"{GRAPH_URL}/{MEDIA_ID}/comments", json=fx("ig_comments_page2.json"))
-    rsps.get(f"{GRAPH_URL}/{IG}", json=PUB["user"])  # a comment without ``from``: learn our username once
+    rsps.get(f"{GRAPH_URL}/{IG}", json=PUB["user"])  # our username, learned once, decides is_own with from.id
     page = adapter().fetch_comments(REF, None)
     by_id = {c.remote_id: c for c in page.comments}
     assert list(by_id) == ["17919697626119712", "17919697626119800", "17919697626119801", "17919697626119900"]
@@ -396,8 +396,10 @@ def test_comments_paging_and_replies_flattened(rsps: responses.RequestsMock) -> 
     spam = by_id["17919697626119900"]
     assert spam.hidden and spam.author_id is None and not spam.is_own
     assert "replies{" in query(rsps.calls[0])["fields"]
-    assert query(rsps.calls[1])["after"] == "QVFIUmMxYWZ0ZXI" and "access_token" not in query(rsps.calls[1])
-    assert rsps.calls[1].request.headers["Authorization"] == f"Bearer {TOKEN}"
+    second = next(c for c in rsps.calls if "after" in query(c))
+    assert query(second)["after"] == "QVFIUmMxYWZ0ZXI" and "access_token" not in query(second)
+    assert second.request.headers["Authorization"] == f"Bearer {TOKEN}"
+    assert sum(str(c.request.url).startswith(f"{GRAPH_URL}/{IG}?") for c in rsps.calls) == 1  # asked once
     assert json.loads(page.cursor or "") == {"since": int(datetime(2026, 11, 22, 9, 12, tzinfo=UTC).timestamp())}
     assert page.cost == 3
 
@@ -406,6 +408,7 @@ def test_comments_after_cursor_only_newer(rsps: responses.RequestsMock) -> None:
     cursor = json.dumps({"since": int(datetime(2026, 11, 22, 9, 11, tzinfo=UTC).timestamp())})
     rsps.get(f"{GRAPH_URL}/{MEDIA_ID}/comments", json=fx("ig_comments_page1.json"))
     rsps.get(f"{GRAPH_URL}/{MEDIA_ID}/comments", json=fx("ig_comments_page2.json"))
+    rsps.get(f"{GRAPH_URL}/{IG}", json=PUB["user"])
     page = adapter().fetch_comments(REF, cursor)
     # 09:10 is inside the 2-minute overlap, 09:12 is new; older ones are dropped
     assert [c.remote_id for c in page.comments] == ["17919697626119800", "17919697626119801"]
@@ -434,3 +437,137 @@ def test_check(rsps: responses.RequestsMock) -> None:
     rsps.get(f"{GRAPH_URL}/{IG}", json=PUB["user"])
     status = adapter().check()
     assert status.ok and status.detail == "@humas_kotabandung"
+
+
+# --- issue 14: Meta errors by what the caller should do; own replies; nested reply pages -------------------------
+
+# Meta sends type "OAuthException" with content errors too; only the code/subcode may decide (platform-apis.md §3.1).
+UPLOAD_ERROR = {"error": {"message": "unknown upload error", "type": "OAuthException", "code": -1,
+                          "error_subcode": 2207053, "is_transient": False, "fbtrace_id": "Aup1"}}
+NO_CONTAINER = {"error": {"message": "The media builder does not exist or has expired", "type": "OAuthException",
+                          "code": 24, "error_subcode": 2207008, "fbtrace_id": "Anf1"}}
+ASPECT = {"error": {"message": "The aspect ratio is not supported.", "type": "OAuthException", "code": 36003,
+                    "error_subcode": 2207009, "error_user_msg": "Rasio aspek tidak didukung", "fbtrace_id": "Aar1"}}
+RESTRICTED = {"error": {"message": "The user is restricted", "type": "OAuthException", "code": 25,
+                        "error_subcode": 2207050, "fbtrace_id": "Ars1"}}
+
+
+@pytest.mark.parametrize("body", [UPLOAD_ERROR, NO_CONTAINER], ids=["-1_2207053", "24_2207008"])
+def test_new_container_errors_retry_with_a_new_container(
+    rsps: responses.RequestsMock, tmp_path: Path, body: dict[str, Any]
+) -> None:
+    ckpt = DictCheckpoint({"container_id": CONTAINER, "children": None})
+    draft = PostDraft(CAPTION, media=[media(tmp_path, "v.mp4", "video/mp4")])
+    stub_limit(rsps)
+    rsps.get(f"{GRAPH_URL}/{CONTAINER}", json=PUB["status_finished"])
+    rsps.post(f"{GRAPH_URL}/{IG}/media_publish", json=body, status=400)
+    with pytest.raises(RetryLater) as exc:
+        adapter().publish(req(draft), ckpt)
+    assert not isinstance(exc.value, AuthExpired | ContentRejected)
+    assert exc.value.retry_after is None  # a counted retry with backoff, not an endless immediate loop
+    assert ckpt.get("container_id") is None  # the broken container is forgotten...
+
+    rsps.reset()  # ...so the next attempt creates a new one and publishes that
+    stub_limit(rsps)
+    rsps.post(f"{GRAPH_URL}/{IG}/media", json=PUB["container_new"])
+    stub_finish(rsps, "17889455560051999")
+    assert adapter().publish(req(draft), ckpt).remote_id == MEDIA_ID
+    assert form(next(c for c in rsps.calls if "media_publish" in str(c.request.url)))["creation_id"] == (
+        "17889455560051999")
+
+
+def test_container_gone_on_status_read_recreates(rsps: responses.RequestsMock, tmp_path: Path) -> None:
+    ckpt = DictCheckpoint({"container_id": CONTAINER})
+    stub_limit(rsps)
+    rsps.get(f"{GRAPH_URL}/{CONTAINER}", json=NO_CONTAINER, status=400)
+    with pytest.raises(RetryLater) as exc:
+        adapter().publish(req(PostDraft(CAPTION, media=[media(tmp_path, "a.jpg")])), ckpt)
+    assert not isinstance(exc.value, AuthExpired)
+    assert ckpt.get("container_id") is None
+
+
+def test_find_published_with_a_vanished_container_searches_by_caption(
+    rsps: responses.RequestsMock, tmp_path: Path
+) -> None:
+    ckpt = DictCheckpoint({"container_id": CONTAINER, "container_created_at": NOW.isoformat()})
+    rsps.get(f"{GRAPH_URL}/{CONTAINER}", json=NO_CONTAINER, status=400)
+    rsps.get(f"{GRAPH_URL}/{IG}/media", json={"data": []})
+    assert adapter().find_published(req(PostDraft(CAPTION, media=[media(tmp_path, "a.jpg")])), ckpt) is None
+    assert ckpt.get("container_id") is None
+
+
+def test_container_status_error_with_upload_error_recreates(rsps: responses.RequestsMock, tmp_path: Path) -> None:
+    ckpt = DictCheckpoint({"container_id": CONTAINER})
+    stub_limit(rsps)
+    rsps.get(f"{GRAPH_URL}/{CONTAINER}", json={"status_code": "ERROR", "status": "Error: 2207053", "id": CONTAINER})
+    with pytest.raises(RetryLater) as exc:
+        adapter().publish(req(PostDraft(CAPTION, media=[media(tmp_path, "v.mp4", "video/mp4")])), ckpt)
+    assert not isinstance(exc.value, ContentRejected)
+    assert ckpt.get("container_id") is None
+
+
+def test_aspect_ratio_rejects_the_content_not_the_account(rsps: responses.RequestsMock, tmp_path: Path) -> None:
+    stub_limit(rsps)
+    rsps.post(f"{GRAPH_URL}/{IG}/media", json=ASPECT, status=400)
+    with pytest.raises(ContentRejected) as exc:
+        adapter().publish(req(PostDraft(CAPTION, media=[media(tmp_path, "a.jpg")])), DictCheckpoint())
+    assert exc.value.rule == "aspect_ratio"
+
+
+def test_unlisted_oauthexception_is_content_rejected(rsps: responses.RequestsMock, tmp_path: Path) -> None:
+    stub_limit(rsps)
+    rsps.post(f"{GRAPH_URL}/{IG}/media", status=400, json={"error": {
+        "message": "Something about this media", "type": "OAuthException", "code": 9004, "error_subcode": 2207052}})
+    with pytest.raises(ContentRejected) as exc:
+        adapter().publish(req(PostDraft(CAPTION, media=[media(tmp_path, "a.jpg")])), DictCheckpoint())
+    assert exc.value.rule == "graph_9004_2207052"
+
+
+def test_restricted_instagram_account_pauses_it(rsps: responses.RequestsMock, tmp_path: Path) -> None:
+    stub_limit(rsps)
+    rsps.post(f"{GRAPH_URL}/{IG}/media", json=RESTRICTED, status=400)
+    with pytest.raises(AuthExpired) as exc:
+        adapter().publish(req(PostDraft(CAPTION, media=[media(tmp_path, "a.jpg")])), DictCheckpoint())
+    assert "aplikasi Instagram" in exc.value.message
+
+
+def test_own_reply_with_an_instagram_scoped_from_id_is_own(rsps: responses.RequestsMock) -> None:
+    # from.id of a comment is an Instagram-scoped id, not the IG user id: the username says it is ours
+    page = {"data": [{"id": "17919697626119712", "text": "Info lowongan?", "timestamp": "2026-11-22T09:00:00+0000",
+                      "username": "warga_bdg", "from": {"id": "2105722729836161", "username": "warga_bdg"},
+                      "replies": {"data": [{"id": "17919697626119800", "text": "Cek bandung.go.id ya",
+                                            "timestamp": "2026-11-22T09:10:00+0000",
+                                            "username": "Humas_KotaBandung",
+                                            "from": {"id": "990011223344", "username": "Humas_KotaBandung"}}]}}]}
+    rsps.get(f"{GRAPH_URL}/{MEDIA_ID}/comments", json=page)
+    rsps.get(f"{GRAPH_URL}/{IG}", json=PUB["user"])
+    by_id = {c.remote_id: c for c in adapter().fetch_comments(REF, None).comments}
+    assert by_id["17919697626119800"].is_own
+    assert not by_id["17919697626119712"].is_own
+
+
+def test_configured_username_needs_no_lookup(rsps: responses.RequestsMock) -> None:
+    rsps.get(f"{GRAPH_URL}/{MEDIA_ID}/comments", json={"data": [
+        {"id": "1", "text": "x", "timestamp": "2026-11-22T09:10:00+0000", "username": "humas_kotabandung",
+         "from": {"id": "990011223344"}}]})
+    a = InstagramAdapter("pemkot-bdg-ig", ig_user_id=IG, access_token=TOKEN, media_url=public_url,
+                         session=requests.Session(), clock=lambda: NOW, username="@humas_kotabandung")
+    assert a.fetch_comments(REF, None).comments[0].is_own
+
+
+def test_nested_replies_are_paged(rsps: responses.RequestsMock) -> None:
+    nxt = f"{GRAPH_URL}/17919697626119712/replies?access_token=IGQleaked&limit=1&after=UkVQTFky"
+    page = {"data": [{"id": "17919697626119712", "text": "Info lowongan?", "timestamp": "2026-11-22T09:00:00+0000",
+                      "username": "warga_bdg", "from": {"id": IG},
+                      "replies": {"data": [{"id": "r1", "text": "satu", "timestamp": "2026-11-22T09:01:00+0000",
+                                            "username": "a", "from": {"id": IG}}],
+                                  "paging": {"cursors": {"after": "UkVQTFky"}, "next": nxt}}}]}
+    rsps.get(f"{GRAPH_URL}/{MEDIA_ID}/comments", json=page)
+    rsps.get(f"{GRAPH_URL}/17919697626119712/replies", json={"data": [
+        {"id": "r2", "text": "dua", "timestamp": "2026-11-22T09:02:00+0000", "username": "b", "from": {"id": IG}}]})
+    got = adapter().fetch_comments(REF, None)
+    assert [(c.remote_id, c.parent_remote_id) for c in got.comments] == [
+        ("17919697626119712", None), ("r1", "17919697626119712"), ("r2", "17919697626119712")]
+    follow = rsps.calls[1]
+    assert query(follow)["after"] == "UkVQTFky" and "access_token" not in query(follow)
+    assert got.cost == 2

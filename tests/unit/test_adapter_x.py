@@ -645,3 +645,36 @@ def test_validate(tmp_path: Path) -> None:
     assert {p.rule for p in a.validate(PostDraft(TEXT, media=(vid, img[0])))} == {"media_mix"}
     # the appended link counts as 23 weighted characters
     assert {p.rule for p in a.validate(PostDraft("a" * 260, link="https://humas.example.id/x"))} == {"text_max"}
+
+
+# --- issue 14: a refused reply stays with people; a token without media.write pauses the account ------------------
+
+
+def test_reply_403_is_its_own_reason_with_an_indonesian_message(rsps: responses.RequestsMock) -> None:
+    rsps.post(f"{TW}/tweets", status=403, json=fx("error_forbidden_403.json"))
+    ref = CommentRef("humas-kota", POST_ID, "2123717988971446401")
+    ckpt = DictCheckpoint()
+    with pytest.raises(ContentRejected) as ei:
+        oauth1().reply(ref, "Loket buka pukul 08.00 WIB.", ckpt)
+    err = ei.value
+    assert err.rule == "reply_restricted"
+    assert "Balas secara manual" in err.message and "mention" in err.message
+    assert ckpt.get("tweet_id") is None
+
+
+def test_reply_403_duplicate_is_still_already_published(rsps: responses.RequestsMock) -> None:
+    rsps.post(f"{TW}/tweets", status=403, json=fx("error_duplicate_403.json"))
+    with pytest.raises(AlreadyPublished):
+        oauth1().reply(CommentRef("humas-kota", POST_ID, "2123717988971446401"), "Sama-sama.", DictCheckpoint())
+
+
+def test_media_upload_403_without_media_write_pauses_the_account(
+    tmp_path: Path, rsps: responses.RequestsMock
+) -> None:
+    image = media_file(tmp_path, "poster.png", "image/png", 1_000)
+    store = store_with(access="AT-live")
+    forbidden = {"title": "Forbidden", "type": "about:blank", "status": 403, "detail": "Forbidden"}
+    rsps.post(f"{MEDIA}/initialize", status=403, json=forbidden)
+    with pytest.raises(AuthExpired) as ei:
+        oauth2(store).publish(req(media=(image,)), DictCheckpoint())
+    assert "media.write" in ei.value.message

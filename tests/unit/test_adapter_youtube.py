@@ -157,7 +157,7 @@ def test_publish_resumable_upload_success(rsps: responses.RequestsMock, video: M
         CHUNK,
         SIZE - 2 * CHUNK,
     ]
-    assert a.units_used == 1600
+    assert a.units_used == 0 and a.inserts_used == 1  # videos.insert has its own bucket (§4.4)
     assert rsps.calls[1].request.headers["Authorization"] == "Bearer ya29.a0AfB-test-token"
     # a retry of the job returns the checkpointed video without any call
     assert yt().publish(req(video), ckpt).remote_id == "dQw4w9WgXcQ"
@@ -397,7 +397,8 @@ def test_fetch_comments_pages_with_replies(rsps: responses.RequestsMock) -> None
     a = yt()
     ref = PlatformPostRef("humas-yt", "dQw4w9WgXcQ")
     page = a.fetch_comments(ref, None)
-    assert page.cursor == "QURTSl9pMlhQdGZfVEVTVA=="
+    newest = int(datetime(2026, 11, 20, 10, 0, tzinfo=UTC).timestamp())  # the newest thread of this walk
+    assert json.loads(page.cursor or "") == {"page": "QURTSl9pMlhQdGZfVEVTVA==", "top": newest}
     assert page.cost == 2  # commentThreads.list + comments.list
     by_id = {c.remote_id: c for c in page.comments}
     assert set(by_id) == {
@@ -428,7 +429,7 @@ def test_fetch_comments_pages_with_replies(rsps: responses.RequestsMock) -> None
     )
     last = a.fetch_comments(ref, page.cursor)
     assert [c.remote_id for c in last.comments] == ["UgxOLDthread"]
-    assert last.cursor is None and last.cost == 1
+    assert json.loads(last.cursor or "") == {"since": newest} and last.cost == 1  # walk done: the watermark
     assert a.units_used == 3
 
 
@@ -547,3 +548,62 @@ def test_privacy_is_the_stricter_of_account_and_request(rsps: responses.Requests
 def test_chunk_size_must_be_multiple_of_256k() -> None:
     with pytest.raises(ConfigError):
         yt(chunk_size=100_000)
+
+
+# --- issue 14: a time watermark instead of re-reading every page each poll -------------------------------------------
+
+
+def _ts(hour: int, minute: int = 0) -> int:
+    return int(datetime(2026, 11, 20, hour, minute, tzinfo=UTC).timestamp())
+
+
+def _thread(thread_id: str, published: str, replies: int = 0) -> dict[str, Any]:
+    snippet = {"videoId": "dQw4w9WgXcQ", "textDisplay": thread_id, "authorDisplayName": "@w",
+               "authorChannelId": {"value": "UCw"}, "publishedAt": published}
+    return {"id": thread_id, "snippet": {"totalReplyCount": replies,
+                                         "topLevelComment": {"id": thread_id, "snippet": snippet}}}
+
+
+def test_poll_stops_at_the_first_thread_older_than_the_watermark(rsps: responses.RequestsMock) -> None:
+    token(rsps)
+    # newest first: one new thread, one inside the overlap, then one older than the watermark (and more pages)
+    body = {"items": [_thread("UgNEW", "2026-11-20T11:00:00Z"), _thread("UgEDGE", "2026-11-20T09:59:30Z"),
+                      _thread("UgOLD", "2026-11-20T09:30:00Z", replies=5)],
+            "nextPageToken": "TOKEN-PAGE-2"}
+    rsps.get(f"{API}/commentThreads", json=body)
+    a = yt()
+    page = a.fetch_comments(PlatformPostRef("humas-yt", "dQw4w9WgXcQ"), json.dumps({"since": _ts(10)}))
+    assert [c.remote_id for c in page.comments] == ["UgNEW", "UgEDGE"]  # the edge re-read is deduped downstream
+    assert json.loads(page.cursor or "") == {"since": _ts(11)}  # the walk is complete: no page 2, no replies read
+    assert page.cost == 1 and a.units_used == 1
+
+
+def test_nothing_new_leaves_the_cursor_unchanged(rsps: responses.RequestsMock) -> None:
+    token(rsps)
+    rsps.get(f"{API}/commentThreads", json={"items": [_thread("UgOLD", "2026-11-20T09:00:00Z")],
+                                            "nextPageToken": "MORE"})
+    cursor = json.dumps({"since": _ts(10)})
+    page = yt().fetch_comments(PlatformPostRef("humas-yt", "dQw4w9WgXcQ"), cursor)
+    assert page.comments == [] and page.cursor == cursor  # the monitor stops following: one unit per poll
+
+
+def test_a_backlog_walk_continues_then_sets_the_watermark(rsps: responses.RequestsMock) -> None:
+    token(rsps)
+    rsps.get(f"{API}/commentThreads", json={"items": [_thread("UgB", "2026-11-20T08:00:00Z")]},
+             match=[matchers.query_param_matcher({"part": "snippet,replies", "videoId": "dQw4w9WgXcQ",
+                                                  "order": "time", "textFormat": "plainText", "maxResults": "100",
+                                                  "pageToken": "P2"})])
+    walking = json.dumps({"page": "P2", "top": _ts(9), "since": _ts(7)})
+    page = yt().fetch_comments(PlatformPostRef("humas-yt", "dQw4w9WgXcQ"), walking)
+    assert [c.remote_id for c in page.comments] == ["UgB"]
+    assert json.loads(page.cursor or "") == {"since": _ts(9)}  # the newest thread of the walk, not its last
+
+
+def test_a_cursor_saved_before_the_watermark_continues_its_walk(rsps: responses.RequestsMock) -> None:
+    token(rsps)
+    rsps.get(f"{API}/commentThreads", json={"items": [_thread("UgB", "2026-11-20T08:00:00Z")]},
+             match=[matchers.query_param_matcher({"part": "snippet,replies", "videoId": "dQw4w9WgXcQ",
+                                                  "order": "time", "textFormat": "plainText", "maxResults": "100",
+                                                  "pageToken": "QURTSl9pMlhQdGZfVEVTVA=="})])
+    page = yt().fetch_comments(PlatformPostRef("humas-yt", "dQw4w9WgXcQ"), "QURTSl9pMlhQdGZfVEVTVA==")
+    assert json.loads(page.cursor or "") == {"since": _ts(8)}

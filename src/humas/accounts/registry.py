@@ -66,6 +66,7 @@ def _x(ctx: BuildContext, acc: AccountConfig) -> PlatformAdapter:
         access_token_secret=_cred(acc, "access_token_secret", False),
         client_id=_cred(acc, "client_id", False), client_secret=_cred(acc, "client_secret", False),
         secret_store=store, user_id=_opt(acc, "user_id", False), clock=ctx.clock,
+        api_base=_opt(acc, "api_base", False),
     )
 
 
@@ -73,7 +74,8 @@ def _facebook(ctx: BuildContext, acc: AccountConfig) -> PlatformAdapter:
     from humas.publisher.facebook import FacebookPageAdapter
 
     return FacebookPageAdapter(acc.name, page_id=str(_opt(acc, "page_id")), page_token=str(_cred(acc, "page_token")),
-                               app_secret=_cred(acc, "app_secret", False), clock=ctx.clock)
+                               app_secret=_cred(acc, "app_secret", False), clock=ctx.clock,
+                               api_base=_opt(acc, "api_base", False), video_base=_opt(acc, "video_base", False))
 
 
 def _public_media_url(settings: Settings) -> Callable[[MediaFile], str]:
@@ -92,7 +94,8 @@ def _instagram(ctx: BuildContext, acc: AccountConfig) -> PlatformAdapter:
 
     return InstagramAdapter(acc.name, ig_user_id=str(_opt(acc, "ig_user_id")),
                             access_token=str(_cred(acc, "access_token")), media_url=_public_media_url(ctx.settings),
-                            app_secret=_cred(acc, "app_secret", False), clock=ctx.clock)
+                            app_secret=_cred(acc, "app_secret", False), clock=ctx.clock,
+                            api_base=_opt(acc, "api_base", False), username=_opt(acc, "username", False))
 
 
 def _instagram_private(ctx: BuildContext, acc: AccountConfig) -> PlatformAdapter:
@@ -110,7 +113,9 @@ def _youtube(ctx: BuildContext, acc: AccountConfig) -> PlatformAdapter:
     return YouTubeAdapter(acc.name, client_id=str(_cred(acc, "client_id")),
                           client_secret=str(_cred(acc, "client_secret")),
                           refresh_token=str(_cred(acc, "refresh_token")), channel_id=_opt(acc, "channel_id", False),
-                          secret_store=ctx.secrets, privacy=privacy, clock=ctx.clock)
+                          secret_store=ctx.secrets, privacy=privacy, clock=ctx.clock,
+                          api_base=_opt(acc, "api_base", False), upload_base=_opt(acc, "upload_base", False),
+                          token_url=_opt(acc, "token_url", False))
 
 
 REGISTRY: dict[Platform, Factory] = {

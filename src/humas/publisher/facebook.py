@@ -33,7 +33,7 @@ from humas.publisher.base import (
     check_limits,
     reject_if_invalid,
 )
-from humas.publisher.graph import Clock, GraphClient, mask, normalise, parse_time
+from humas.publisher.graph import Clock, GraphClient, graph_urls, mask, normalise, parse_time
 from humas.publisher.http import utcnow
 from humas.publisher.limits import LIMITS
 
@@ -72,11 +72,16 @@ class FacebookPageAdapter:
         session: requests.Session | None = None,
         clock: Clock = utcnow,
         timeout: float = 30,
+        api_base: str | None = None,
+        video_base: str | None = None,
     ) -> None:
+        """``api_base``/``video_base``: the account's ``options`` of those names (a fake or proxy Graph host);
+        ``None`` means Meta's hosts, and a custom ``api_base`` alone also takes the video uploads."""
         self.account = account
         self.page_id = page_id
         self.clock = clock
         self._token = page_token
+        base_url, video_url = graph_urls(api_base, video_base)
         self.graph = GraphClient(
             page_token,
             platform=self.platform.value,
@@ -85,6 +90,8 @@ class FacebookPageAdapter:
             session=session,
             clock=clock,
             timeout=timeout,
+            base_url=base_url,
+            video_url=video_url,
         )
 
     def __repr__(self) -> str:

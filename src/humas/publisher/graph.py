@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,8 +36,10 @@ from humas.publisher import http
 from humas.publisher.http import utcnow
 
 GRAPH_VERSION = "v25.0"
-GRAPH_URL = f"https://graph.facebook.com/{GRAPH_VERSION}"
-GRAPH_VIDEO_URL = f"https://graph-video.facebook.com/{GRAPH_VERSION}"
+GRAPH_HOST = "https://graph.facebook.com"  # an account's ``options.api_base`` replaces it (platform-apis.md §2.6)
+GRAPH_VIDEO_HOST = "https://graph-video.facebook.com"  # ``options.video_base``; defaults to ``api_base`` when set
+GRAPH_URL = f"{GRAPH_HOST}/{GRAPH_VERSION}"
+GRAPH_VIDEO_URL = f"{GRAPH_VIDEO_HOST}/{GRAPH_VERSION}"
 
 Clock = Callable[[], datetime]
 Files = Mapping[str, tuple[str, IO[bytes], str]]
@@ -48,6 +51,24 @@ SPAM_BACKOFF = timedelta(hours=1)
 MEDIA_NOT_READY_BACKOFF = timedelta(minutes=1)
 DAY = timedelta(hours=24)
 
+# IG subcodes whose documented fix is "generate a new container and try again" (platform-apis.md §3.1): -1/2207053
+# unknown upload error, 24/2207008 container (media builder) not found or expired. -2/2207020 is ContainerExpired.
+RECREATE_CONTAINER_SUBCODES = frozenset({2207053, 2207008})
+# 25/2207050: the Instagram account is inactive, checkpointed or restricted: a person must act in the app.
+IG_ACCOUNT_RESTRICTED = 2207050
+# Media and content errors: this job's content is refused (back to its editor), the account is fine.
+# Unlisted codes fall back to ContentRejected(rule="graph_<code>_<subcode>") anyway; these only name the rule.
+CONTENT_SUBCODES: dict[int, str] = {
+    2207004: "image_too_big",
+    2207009: "aspect_ratio",
+    2207057: "thumbnail_offset",
+}
+CONTENT_CODES: dict[int, str] = {
+    324: "invalid_image",  # Facebook: missing or invalid image file
+    36000: "image_too_big",
+    36003: "aspect_ratio",
+}
+
 
 def mask(secret: str) -> str:
     """``EAAB…xyz9`` style: enough to tell two tokens apart, never enough to use one."""
@@ -56,7 +77,12 @@ def mask(secret: str) -> str:
     return f"{secret[:4]}…{secret[-4:]}"
 
 
-class ContainerExpired(RetryLater):
+class RecreateContainer(RetryLater):
+    """The Instagram container cannot be published (unknown upload error, container gone or expired); the
+    adapter forgets it and the retry creates a new one (platform-apis.md §3.1, error codes)."""
+
+
+class ContainerExpired(RecreateContainer):
     """The Instagram container expired before it was published (-2/2207020); recreate it and retry."""
 
 
@@ -173,56 +199,88 @@ def _raise_for(
     trace = err.get("fbtrace_id")
     msg = f"{platform}: {text} (code {code}" + (f"/{sub}" if sub else "") + (f", fbtrace {trace})" if trace else ")")
 
+    kw = {"platform": platform, "account": account}
+    # Meta sends type "OAuthException" for content errors too (IG 36003, 24/2207008...): the type is never read,
+    # only the code and subcode. Only a token (190/102) or a permission (10, 200-299) problem pauses the account.
     if code in (190, 102):
-        raise AuthExpired(msg, platform=platform, account=account)
+        raise AuthExpired(msg, **kw)
     if code == 368:
         # Policy block on the account ("temporarily blocked"): more posts make it worse and only a person can
         # resolve it, so pause the whole account (AuthExpired) rather than bounce one post to its editor.
-        raise AuthExpired(
-            f"{msg}; akun diblokir sementara karena pelanggaran kebijakan, perlu tindakan admin",
-            platform=platform,
-            account=account,
-        )
+        raise AuthExpired(f"{msg}; akun diblokir sementara karena pelanggaran kebijakan, perlu tindakan admin", **kw)
     if code == 10 or (code is not None and 200 <= code <= 299):
-        raise AuthExpired(f"{msg}; izin aplikasi kurang, admin harus memberi izin", platform=platform, account=account)
+        raise AuthExpired(f"{msg}; izin aplikasi kurang, admin harus memberi izin", **kw)
+    if sub == IG_ACCOUNT_RESTRICTED:
+        raise AuthExpired(f"{msg}; akun Instagram tidak aktif atau dibatasi: masuk ke aplikasi Instagram dan "
+                          "selesaikan langkah yang diminta", **kw)
     if code == 506:
-        raise AlreadyPublished(msg, platform=platform, account=account)
+        raise AlreadyPublished(msg, **kw)
     if code == 9 and sub == 2207042:
-        raise QuotaExhausted(msg, resets_at=now + DAY, platform=platform, account=account)
+        raise QuotaExhausted(msg, resets_at=now + DAY, **kw)
     if code == -2 and sub == 2207020:
-        raise ContainerExpired(msg, retry_after=now, platform=platform, account=account)
+        raise ContainerExpired(msg, retry_after=now, **kw)
+    if sub in RECREATE_CONTAINER_SUBCODES or (code == -1 and sub not in (2207001, 2207032)):
+        # "Generate a new container and use it to try again": counted retries with backoff (retry_after None)
+        raise RecreateContainer(f"{msg}; container dibuat ulang pada percobaan berikutnya", platform=platform,
+                                account=account)
     if code == 9007 or sub == 2207027:
-        raise MediaNotReady(msg, retry_after=now + MEDIA_NOT_READY_BACKOFF, platform=platform, account=account)
+        raise MediaNotReady(msg, retry_after=now + MEDIA_NOT_READY_BACKOFF, **kw)
     if code in (4, 9, 17, 32, 613, 80001, 80002) or (code is not None and 80000 <= code <= 80099):
         if sub == 2207051:
-            raise RateLimited(msg, reset_at=now + SPAM_BACKOFF, platform=platform, account=account)
+            raise RateLimited(msg, reset_at=now + SPAM_BACKOFF, **kw)
         wait = usage.regain_minutes
         reset = now + (timedelta(minutes=wait) if wait else RATE_LIMIT_BACKOFF)
-        raise RateLimited(msg, reset_at=reset, platform=platform, account=account)
+        raise RateLimited(msg, reset_at=reset, **kw)
     if code in (1, 2) or (code == -1 and sub in (2207001, 2207032)) or status >= 500 or err.get("is_transient"):
         raise PlatformUnavailable(msg, platform=platform, account=account)
     if code == -2:
         # -2/2207003: Meta could not download our public media URL in time; a later try may work.
         raise RetryLater(msg, platform=platform, account=account)
     if code == 1609005:
-        raise ContentRejected(msg, rule="link_scrape", platform=platform, account=account)
+        raise ContentRejected(msg, rule="link_scrape", **kw)
     if code == 36000 or sub == 2207004:
-        raise ContentRejected(msg, rule="image_too_big", platform=platform, account=account)
+        raise ContentRejected(msg, rule="image_too_big", **kw)
     if code == 100 and sub == 33:
         # "Unsupported get request. Object ... does not exist": the post/comment was deleted on the platform.
-        raise ContentRejected(msg, rule="not_found", platform=platform, account=account)
+        raise ContentRejected(msg, rule="not_found", **kw)
+    if sub is not None and sub in CONTENT_SUBCODES:
+        raise ContentRejected(msg, rule=CONTENT_SUBCODES[sub], **kw)
+    if code is not None and code in CONTENT_CODES:
+        raise ContentRejected(msg, rule=CONTENT_CODES[code], **kw)
     if code == 100:
-        raise ContentRejected(msg, rule="invalid_parameter", platform=platform, account=account)
-    if err.get("type") == "OAuthException":
-        raise AuthExpired(msg, platform=platform, account=account)
-    raise ContentRejected(msg, rule=f"graph_{code}", platform=platform, account=account)
+        raise ContentRejected(msg, rule="invalid_parameter", **kw)
+    # Anything else is this job's content or request: it goes back to its editor, never pauses the account.
+    raise ContentRejected(msg, rule=f"graph_{code}" + (f"_{sub}" if sub else ""), **kw)
+
+
+def container_failed(status: Any, *, platform: str, account: str) -> PublishError:
+    """The error for an IG container whose ``status_code`` is ``ERROR``; ``status`` names the subcode
+    (``"Error: 2207053 ..."``). A "make a new container" subcode is retried with a new one, anything else is this
+    content's fault."""
+    text = str(status or "ERROR")
+    subs = {int(m) for m in re.findall(r"\b(22070\d\d)\b", text)}
+    if subs & (RECREATE_CONTAINER_SUBCODES | {2207020, 2207001, 2207032}):
+        return RecreateContainer(f"Instagram: container gagal ({text}); dibuat ulang pada percobaan berikutnya",
+                                 platform=platform, account=account)
+    rule = next((CONTENT_SUBCODES[s] for s in sorted(subs) if s in CONTENT_SUBCODES), "container_error")
+    return ContentRejected(f"Instagram menolak media: {text}", rule=rule, platform=platform, account=account)
 
 
 # --- transport ------------------------------------------------------------------------------------------------
 
 
+def graph_urls(api_base: str | None = None, video_base: str | None = None) -> tuple[str, str]:
+    """The versioned Graph and Graph-video URLs for an account's hosts (``options.api_base`` / ``video_base``).
+
+    Defaults are Meta's hosts; a custom ``api_base`` alone moves both (a fake Graph serves videos too)."""
+    api = (api_base or GRAPH_HOST).rstrip("/")
+    video = (video_base or (api_base if api_base else GRAPH_VIDEO_HOST)).rstrip("/")
+    return f"{api}/{GRAPH_VERSION}", f"{video}/{GRAPH_VERSION}"
+
+
 class GraphClient:
-    """One access token against ``graph.facebook.com/v25.0``. Returns decoded JSON objects; raises humas errors.
+    """One access token against ``graph.facebook.com/v25.0`` (or the account's ``api_base``). Returns decoded JSON
+    objects; raises humas errors.
 
     The token travels in an ``Authorization: Bearer`` header (Graph accepts it like the ``access_token``
     parameter, and it keeps the token out of URLs, which urllib3 logs at DEBUG and requests puts in exception
@@ -267,15 +325,27 @@ class GraphClient:
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return self._send("GET", f"{self.base_url}/{path.lstrip('/')}", params=dict(params or {}))
 
+    @property
+    def token_url(self) -> str:
+        """The OAuth token endpoint on this client's Graph host (token exchange and long-lived tokens)."""
+        return f"{self.base_url}/oauth/access_token"
+
     def get_url(self, url: str) -> dict[str, Any]:
-        """Follow a ``paging.next`` URL. Meta embeds the token in it: it is dropped (ours goes in the header)."""
+        """Follow a ``paging.next`` URL. Meta embeds the token in it: it is dropped (ours goes in the header).
+
+        Only our Graph host is followed (any ``*.facebook.com`` over HTTPS for Meta's own): the token is sent
+        along, so a paging URL pointing elsewhere is refused."""
         parts = urlsplit(url)
-        if parts.scheme != "https" or not parts.netloc.endswith("facebook.com"):
+        base = urlsplit(self.base_url)
+        ours = (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+        meta = base.netloc.endswith("facebook.com") and parts.scheme == "https" and (
+            parts.netloc == "facebook.com" or parts.netloc.endswith(".facebook.com"))
+        if not (ours or meta):
             raise PlatformUnavailable(
                 f"{self.platform}: unexpected paging URL host", platform=self.platform, account=self.account
             )
         params = {k: v for k, v in parse_qsl(parts.query) if k not in ("access_token", "appsecret_proof")}
-        return self._send("GET", f"https://{parts.netloc}{parts.path}", params=params)
+        return self._send("GET", f"{parts.scheme}://{parts.netloc}{parts.path}", params=params)
 
     def post(
         self, path: str, data: Mapping[str, Any] | None = None, *, files: Files | None = None, video: bool = False

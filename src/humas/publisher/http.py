@@ -91,7 +91,8 @@ def json_body(resp: requests.Response) -> dict[str, Any]:
 class DefaultTimeout:
     """A stand-in for a ``requests.Session`` that adds a timeout (and optional headers/auth) to every call.
 
-    For vendor clients that call ``session.request(...)`` without a timeout (tweepy). Everything else is delegated
+    For vendor clients that call ``session.request(...)`` without a timeout (tweepy), and whose host is hard-coded
+    (``rewrite_url`` moves it to an account's ``api_base``). Everything else is delegated
     to the wrapped session, which is not modified.
     """
 
@@ -100,16 +101,21 @@ class DefaultTimeout:
         session: requests.Session,
         timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
         prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        rewrite_url: Callable[[str], str] | None = None,
     ) -> None:
         self._session = session
         self._timeout = timeout
         # prepare(kwargs) -> kwargs: lets the adapter set auth headers at call time (rotating tokens)
         self._prepare = prepare
+        # rewrite_url(url) -> url: sends a vendor client's hard-coded host to the account's configured one
+        self._rewrite_url = rewrite_url
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         if self._prepare is not None:
             kwargs = self._prepare(kwargs)
+        if self._rewrite_url is not None:
+            url = self._rewrite_url(url)
         return self._session.request(method, url, **kwargs)
 
     def __getattr__(self, name: str) -> Any:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from humas.errors import AlreadyPublished, AuthExpired, ContentRejected, QuotaExhausted, RetryLater
+from humas.errors import AlreadyPublished, AuthExpired, QuotaExhausted, RetryLater
 from humas.publisher.base import (
     AccountStatus,
     Checkpoint,
@@ -33,7 +33,17 @@ from humas.publisher.base import (
     check_limits,
     reject_if_invalid,
 )
-from humas.publisher.graph import DAY, Clock, ContainerExpired, GraphClient, mask, normalise, parse_time
+from humas.publisher.graph import (
+    DAY,
+    Clock,
+    GraphClient,
+    RecreateContainer,
+    container_failed,
+    graph_urls,
+    mask,
+    normalise,
+    parse_time,
+)
 from humas.publisher.http import utcnow
 from humas.publisher.limits import LIMITS
 
@@ -42,6 +52,7 @@ POLL_AGAIN = timedelta(seconds=60)
 FIND_SLACK = timedelta(minutes=10)
 FIND_PAGES = 3
 COMMENT_PAGES = 20
+REPLY_PAGES = 10  # further pages of one comment's nested ``replies{}`` (the field returns only its first page)
 # IG comment timestamps are to the second and the order of the edge is not documented: re-read a little.
 COMMENT_OVERLAP = timedelta(minutes=2)
 COMMENT_FIELDS = "id,text,timestamp,username,from,like_count,hidden,parent_id,replies{id,text,timestamp,username,from}"
@@ -72,13 +83,18 @@ class InstagramAdapter:
         session: requests.Session | None = None,
         clock: Clock = utcnow,
         timeout: float = 30,
+        api_base: str | None = None,
+        username: str | None = None,
     ) -> None:
+        """``api_base``: the account's ``options.api_base`` (a fake or proxy Graph host; ``None``: Meta's).
+        ``username``: the account's handle, when configured; otherwise it is asked for once."""
         self.account = account
         self.ig_user_id = ig_user_id
         self.media_url = media_url  # where humas serves a stored file publicly: Meta downloads it from there
         self.clock = clock
         self._token = access_token
-        self._username: str | None = None
+        self._username: str | None = username.lstrip("@") if username else None
+        base_url, video_url = graph_urls(api_base)
         self.graph = GraphClient(
             access_token,
             platform=self.platform.value,
@@ -87,6 +103,8 @@ class InstagramAdapter:
             session=session,
             clock=clock,
             timeout=timeout,
+            base_url=base_url,
+            video_url=video_url,
         )
 
     def __repr__(self) -> str:
@@ -110,6 +128,15 @@ class InstagramAdapter:
             return PublishResult(str(done), ckpt.get("media_url"))
         reject_if_invalid(self.validate(req.draft), **self._kw())
         self._check_quota()
+        try:
+            return self._publish(req, ckpt)
+        except RecreateContainer:
+            # The saved container can never be published: forget it (and its children) so that the next attempt
+            # creates a new one instead of reusing the broken one.
+            self._forget_container(ckpt)
+            raise
+
+    def _publish(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult:
         container = ckpt.get("container_id")
         if not container:
             container = self._create_container(req.draft, ckpt)
@@ -119,9 +146,7 @@ class InstagramAdapter:
             raise RetryLater("Instagram: media masih diproses", retry_after=self.clock() + POLL_AGAIN, **self._kw())
         if code == "ERROR":
             self._forget_container(ckpt)
-            raise ContentRejected(
-                f"Instagram menolak media: {status.get('status') or 'ERROR'}", rule="container_error", **self._kw()
-            )
+            raise container_failed(status.get("status"), **self._kw())
         if code == "EXPIRED":
             self._forget_container(ckpt)
             raise RetryLater("Instagram: container kedaluwarsa, dibuat ulang", retry_after=self.clock(), **self._kw())
@@ -133,11 +158,7 @@ class InstagramAdapter:
         if code != "FINISHED":
             raise RetryLater(f"Instagram: status container tidak dikenal: {code}", retry_after=None, **self._kw())
         ckpt.save("publishing_at", self.clock().isoformat())
-        try:
-            media_id = str(self.graph.post(f"{self.ig_user_id}/media_publish", {"creation_id": container})["id"])
-        except ContainerExpired:
-            self._forget_container(ckpt)
-            raise
+        media_id = str(self.graph.post(f"{self.ig_user_id}/media_publish", {"creation_id": container})["id"])
         ckpt.save("media_id", media_id)
         url = self._permalink(media_id)
         ckpt.save("media_url", url)
@@ -220,7 +241,12 @@ class InstagramAdapter:
             return PublishResult(str(done), ckpt.get("media_url"))
         container = ckpt.get("container_id")
         if container:
-            code = self._status(str(container)).get("status_code")
+            try:
+                code = self._status(str(container)).get("status_code")
+            except RecreateContainer:
+                # the container is gone (24/2207008): look for the post by its caption, as without a container
+                self._forget_container(ckpt)
+                return self._published_media(req, ckpt)
             if code != "PUBLISHED":
                 if code == "EXPIRED":
                     self._forget_container(ckpt)
@@ -281,7 +307,7 @@ class InstagramAdapter:
         for page in self.graph.pages(f"{ref.remote_id}/comments", params, COMMENT_PAGES):
             for item in page.get("data") or []:
                 flat = [(item, item.get("parent_id"))]
-                flat += [(r, item.get("id")) for r in ((item.get("replies") or {}).get("data") or [])]
+                flat += [(r, item.get("id")) for r in self._replies(item)]
                 for raw, parent in flat:
                     ts = parse_time(raw.get("timestamp"))
                     if floor is not None and ts is not None and ts < floor:
@@ -294,6 +320,20 @@ class InstagramAdapter:
         new_cursor = json.dumps({"since": newest}) if newest else None
         return CommentPage(comments, new_cursor, cost=self.graph.calls - calls_before)
 
+    def _replies(self, item: dict[str, Any]) -> list[dict[str, Any]]:
+        """All replies of one comment: the nested ``replies{}`` field holds only a first page; follow its
+        ``paging.next`` (at most :data:`REPLY_PAGES` more pages)."""
+        edge = item.get("replies") or {}
+        out: list[dict[str, Any]] = list(edge.get("data") or [])
+        nxt = (edge.get("paging") or {}).get("next")
+        for _ in range(REPLY_PAGES):
+            if not nxt:
+                break
+            page = self.graph.get_url(str(nxt))
+            out.extend(page.get("data") or [])
+            nxt = (page.get("paging") or {}).get("next")
+        return out
+
     def _comment(self, post_id: str, item: dict[str, Any], parent: Any) -> RemoteComment | None:
         created = parse_time(item.get("timestamp"))
         if not item.get("id") or created is None:
@@ -301,10 +341,10 @@ class InstagramAdapter:
         author = item.get("from") or {}
         username = str(item.get("username") or author.get("username") or "")
         author_id = str(author["id"]) if author.get("id") else None
-        if author_id is not None:
-            own = author_id == self.ig_user_id
-        else:
-            own = bool(username) and username == self._own_username()
+        # ``from.id`` of a comment is an Instagram-scoped id that need not equal the IG user id: the account's
+        # username (case-insensitive on Instagram) decides too, so humas never answers its own replies.
+        own = author_id == self.ig_user_id or (
+            bool(username) and username.casefold() == self._own_username().casefold())
         return RemoteComment(
             remote_id=str(item["id"]),
             post_remote_id=post_id,

@@ -1,7 +1,8 @@
 """X (Twitter) API v2 adapter: tweepy ``Client`` for posts/search/hide, our own v2 media upload (:mod:`.x_media`).
 
 Hosts (platform-apis.md §1.1, §6): tweepy hard-codes ``https://api.twitter.com``; the media upload and the OAuth 2.0
-token endpoint use ``https://api.x.com`` (the host of X's current v2 docs). Both are served.
+token endpoint use ``https://api.x.com`` (the host of X's current v2 docs). Both are served. An account's
+``options.api_base`` replaces both: every call, tweepy's included, then goes to that host.
 
 Auth (:mod:`.x_auth`): OAuth 1.0a user context when the four consumer/access keys are given (tokens never expire);
 otherwise OAuth 2.0 user context whose rotating tokens live in the :class:`SecretStore`. Either way the credentials are
@@ -54,12 +55,13 @@ from humas.publisher.limits import LIMITS
 from humas.publisher.x_auth import KEY_ACCESS as KEY_ACCESS
 from humas.publisher.x_auth import KEY_EXPIRES as KEY_EXPIRES
 from humas.publisher.x_auth import KEY_REFRESH as KEY_REFRESH
+from humas.publisher.x_auth import TOKEN_PATH, XAuth
 from humas.publisher.x_auth import TOKEN_URL as TOKEN_URL
-from humas.publisher.x_auth import XAuth
+from humas.publisher.x_media import MEDIA_PATH, MediaUploader, MiB
 from humas.publisher.x_media import MEDIA_URL as MEDIA_URL
-from humas.publisher.x_media import MediaUploader, MiB
 
 API = "https://api.x.com"
+TWEEPY_HOST = "https://api.twitter.com"  # hard-coded in tweepy.Client.request
 
 TWEET_FIELDS = ["author_id", "conversation_id", "created_at", "in_reply_to_user_id", "referenced_tweets"]
 # 403 bodies that mean "this account/app cannot post at all" rather than "this post is refused" (§1.4): the account
@@ -72,6 +74,16 @@ ACCOUNT_403 = (
     "client-forbidden",
     "unsupported-authentication",
     "appropriate oauth1 app permissions",
+)
+# A 403 on a reply that is none of the above: since early 2026 some API plans let an account reply only where it
+# was mentioned or quoted (reported by developers, not in X's docs). It is this reply's problem, not the account's.
+REPLY_RESTRICTED = (
+    "X menolak balasan ini (403): pada sebagian paket API, akun hanya boleh membalas jika disebut (mention) atau "
+    "dikutip di percakapan itu. Balas secara manual lewat aplikasi X."
+)
+MEDIA_WRITE_MISSING = (
+    "X menolak unggahan media (403): token akun tidak punya izin media.write. Admin perlu mengotorisasi ulang akun "
+    "ini dengan scope media.write."
 )
 _URL = re.compile(r"https?://\S+")
 _SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -122,8 +134,12 @@ class XAdapter:
         clock: Callable[[], datetime] = http.utcnow,
         timeout: float = http.DEFAULT_TIMEOUT,
         media_chunk_size: int = 4 * MiB,
+        api_base: str | None = None,
     ) -> None:
+        """``api_base``: the account's ``options.api_base`` (a fake or proxy X API host); ``None``: X's hosts."""
         self.account = account
+        self._api_base = api_base.rstrip("/") if api_base else None
+        host = self._api_base or API
         self._clock = clock
         self._timeout = timeout
         self._session = session if session is not None else requests.Session()
@@ -141,12 +157,20 @@ class XAdapter:
             clock=clock,
             post=lambda url, **kwargs: self._json(self._request("POST", url, **kwargs)),
             platform=self.platform,
+            token_url=f"{host}{TOKEN_PATH}",
         )
         # bearer_token is a placeholder: XAuth.apply() replaces the header with the real credentials on every call
         self._client = tweepy.Client(bearer_token="set-per-request", return_type=dict, wait_on_rate_limit=False)
-        self._client.session = http.DefaultTimeout(self._session, timeout, prepare=self._auth.apply)
+        self._client.session = http.DefaultTimeout(
+            self._session, timeout, prepare=self._auth.apply, rewrite_url=self._rewrite if self._api_base else None
+        )
         self._media = MediaUploader(
-            self._media_call, chunk_size=media_chunk_size, clock=clock, platform=self.platform, account=account
+            self._media_call,
+            chunk_size=media_chunk_size,
+            clock=clock,
+            platform=self.platform,
+            account=account,
+            media_url=f"{host}{MEDIA_PATH}",
         )
 
     def __repr__(self) -> str:
@@ -258,7 +282,7 @@ class XAdapter:
     def reply(self, comment: CommentRef, text: str, ckpt: Checkpoint) -> ReplyResult:
         if tweet_id := ckpt.get("tweet_id"):
             return ReplyResult(str(tweet_id), self._url(str(tweet_id)))
-        tweet_id = self._post(ckpt, text=text, in_reply_to_tweet_id=comment.remote_id)
+        tweet_id = self._post(ckpt, context="reply", text=text, in_reply_to_tweet_id=comment.remote_id)
         return ReplyResult(tweet_id, self._url(tweet_id))
 
     def hide_comment(self, comment: CommentRef) -> None:
@@ -285,8 +309,9 @@ class XAdapter:
 
     # --- transport ------------------------------------------------------------------------------------------------
 
-    def _call(self, fn: Callable[[], Any], *, idempotent: bool = False) -> Any:
-        """Run one tweepy call; with OAuth 2.0 a 401 refreshes the token and retries once (nothing was posted)."""
+    def _call(self, fn: Callable[[], Any], *, idempotent: bool = False, context: str = "") -> Any:
+        """Run one tweepy call; with OAuth 2.0 a 401 refreshes the token and retries once (nothing was posted).
+        ``context`` ("reply") tells :meth:`_raise_for` what the call was."""
         for attempt in (1, 2):
             try:
                 return fn()
@@ -294,10 +319,15 @@ class XAdapter:
                 if attempt == 1 and self._auth.oauth1 is None:
                     self._auth.refresh()
                     continue
-                self._raise_for(exc, idempotent=idempotent)
+                self._raise_for(exc, idempotent=idempotent, context=context)
             except (tweepy.HTTPException, requests.RequestException) as exc:
-                self._raise_for(exc, idempotent=idempotent)
+                self._raise_for(exc, idempotent=idempotent, context=context)
         raise AssertionError("unreachable")
+
+    def _rewrite(self, url: str) -> str:
+        """tweepy's hard-coded host replaced by the account's ``api_base``."""
+        assert self._api_base is not None
+        return self._api_base + url[len(TWEEPY_HOST) :] if url.startswith(TWEEPY_HOST) else url
 
     def _media_call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         """One media upload step, authorised; with OAuth 2.0 a 401 refreshes the token and retries once."""
@@ -306,7 +336,7 @@ class XAdapter:
             if resp.status_code == 401 and attempt == 1 and self._auth.oauth1 is None:
                 self._auth.refresh()
                 continue
-            return self._json(resp)
+            return self._json(resp, context="media")
         raise AssertionError("unreachable")
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -323,16 +353,16 @@ class XAdapter:
             **kwargs,
         )
 
-    def _json(self, resp: requests.Response) -> dict[str, Any]:
+    def _json(self, resp: requests.Response, *, context: str = "") -> dict[str, Any]:
         if not resp.ok:
-            self._raise_for(resp)
+            self._raise_for(resp, context=context)
         return http.json_body(resp)
 
     # --- helpers --------------------------------------------------------------------------------------------------
 
-    def _post(self, ckpt: Checkpoint, **fields: Any) -> str:
+    def _post(self, ckpt: Checkpoint, *, context: str = "", **fields: Any) -> str:
         """Create a post (not idempotent: never retried) and checkpoint its id before anything else can fail."""
-        resp = self._call(lambda: self._client.create_tweet(**fields, user_auth=False))
+        resp = self._call(lambda: self._client.create_tweet(**fields, user_auth=False), context=context)
         tweet_id = str(resp["data"]["id"])
         ckpt.save("tweet_id", tweet_id)
         return tweet_id
@@ -369,8 +399,12 @@ class XAdapter:
         failure: tweepy.HTTPException | requests.Response | requests.RequestException,
         *,
         idempotent: bool = False,
+        context: str = "",
     ) -> NoReturn:
-        """The one place X failures become humas errors (§1.4); raised from ``failure`` when it is an exception."""
+        """The one place X failures become humas errors (§1.4); raised from ``failure`` when it is an exception.
+
+        ``context``: "reply" (a 403 keeps the case open for a manual answer) or "media" (a 403 on an upload step
+        is the token's missing ``media.write`` scope: the account is paused for re-authorisation)."""
         if isinstance(failure, requests.RequestException):
             raise http.transport_error(
                 failure, idempotent=idempotent, platform=self.platform, account=self.account
@@ -393,6 +427,10 @@ class XAdapter:
             err = AuthExpired(f"X: account or app cannot post ({detail})")
         elif status in (402, 403) and "credit" in lowered:
             err = QuotaExhausted(f"X: API credits exhausted ({detail})")
+        elif status == 403 and context == "media":
+            err = AuthExpired(f"{MEDIA_WRITE_MISSING} ({detail})")
+        elif status == 403 and context == "reply":
+            err = ContentRejected(f"{REPLY_RESTRICTED} ({detail})", rule="reply_restricted")
         elif status == 403:
             err = ContentRejected(f"X menolak: {detail}", rule="forbidden")
         elif status == 429:

@@ -17,7 +17,8 @@ from requests_oauthlib import OAuth1
 from humas.errors import AuthExpired, ConfigError
 from humas.publisher.base import SecretStore
 
-TOKEN_URL = "https://api.x.com/2/oauth2/token"  # the api.x.com host: see humas.publisher.x
+TOKEN_PATH = "/2/oauth2/token"
+TOKEN_URL = f"https://api.x.com{TOKEN_PATH}"  # the default; an account's ``api_base`` replaces the host
 
 KEY_ACCESS = "oauth2_access_token"
 KEY_REFRESH = "oauth2_refresh_token"
@@ -44,6 +45,7 @@ class XAuth:
         clock: Callable[[], datetime],
         post: TokenPost,
         platform: str,
+        token_url: str = TOKEN_URL,
     ) -> None:
         oauth1 = (consumer_key, consumer_secret, access_token, access_token_secret)
         self.oauth1: OAuth1 | None = None
@@ -60,6 +62,7 @@ class XAuth:
         self._clock = clock
         self._post = post
         self._platform = platform
+        self._token_url = token_url
 
     def apply(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """``requests`` keyword arguments with this account's credentials in place of any ``Authorization``."""
@@ -98,7 +101,7 @@ class XAuth:
             form["client_id"] = self._client_id
         # a lost refresh answer posts nothing (idempotent); if X rotated anyway the next refresh gets
         # invalid_request/invalid_grant and the account is paused for re-authorisation
-        body = self._post(TOKEN_URL, data=form, auth=auth)
+        body = self._post(self._token_url, data=form, auth=auth)
         if new_refresh := body.get("refresh_token"):
             self._store.set(self._account, KEY_REFRESH, new_refresh)
         access = str(body["access_token"])

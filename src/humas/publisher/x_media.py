@@ -14,7 +14,8 @@ from typing import Any
 from humas.errors import ContentRejected, RetryLater
 from humas.publisher.base import Checkpoint, MediaFile
 
-MEDIA_URL = "https://api.x.com/2/media/upload"  # the api.x.com host: see humas.publisher.x
+MEDIA_PATH = "/2/media/upload"
+MEDIA_URL = f"https://api.x.com{MEDIA_PATH}"  # the default; an account's ``api_base`` replaces the host
 MiB = 1024 * 1024
 
 MediaCall = Callable[..., dict[str, Any]]
@@ -39,8 +40,10 @@ class MediaUploader:
         clock: Callable[[], datetime],
         platform: str,
         account: str,
+        media_url: str = MEDIA_URL,
     ) -> None:
         self._call = call
+        self._url = media_url
         self._chunk_size = chunk_size
         self._clock = clock
         self._platform = platform
@@ -83,7 +86,7 @@ class MediaUploader:
     def _upload_one(self, m: MediaFile) -> dict[str, Any]:
         init = self._call(
             "POST",
-            f"{MEDIA_URL}/initialize",
+            f"{self._url}/initialize",
             json={"media_type": m.mime, "total_bytes": m.size, "media_category": media_category(m)},
         )
         media_id = str(init["data"]["id"])
@@ -91,11 +94,11 @@ class MediaUploader:
             for index, chunk in enumerate(iter(lambda: f.read(self._chunk_size), b"")):
                 self._call(
                     "POST",
-                    f"{MEDIA_URL}/{media_id}/append",
+                    f"{self._url}/{media_id}/append",
                     files={"media": ("chunk", chunk, "application/octet-stream")},
                     data={"segment_index": str(index)},
                 )
-        fin = self._call("POST", f"{MEDIA_URL}/{media_id}/finalize")["data"]
+        fin = self._call("POST", f"{self._url}/{media_id}/finalize")["data"]
         ttl = int(fin.get("expires_after_secs") or init["data"].get("expires_after_secs") or 86400)
         entry = {
             "sha256": m.sha256,
@@ -107,7 +110,7 @@ class MediaUploader:
         return self._processing(entry, fin.get("processing_info"))
 
     def _status(self, entry: dict[str, Any]) -> dict[str, Any]:
-        data = self._call("GET", MEDIA_URL, params={"command": "STATUS", "media_id": entry["id"]})["data"]
+        data = self._call("GET", self._url, params={"command": "STATUS", "media_id": entry["id"]})["data"]
         return self._processing(dict(entry), data.get("processing_info") or {"state": "succeeded"})
 
     def _processing(self, entry: dict[str, Any], info: dict[str, Any] | None) -> dict[str, Any]:

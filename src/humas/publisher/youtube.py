@@ -13,6 +13,7 @@ the channel in YouTube Studio, from where it can be approved again.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
@@ -57,19 +58,25 @@ from humas.publisher.base import (
     check_limits,
 )
 from humas.publisher.limits import LIMITS
-from humas.publisher.youtube_upload import CHUNK_UNIT, ResumableUpload
+from humas.publisher.youtube_upload import CHUNK_UNIT, UPLOAD_PATH, ResumableUpload
 from humas.publisher.youtube_upload import UPLOAD_URL as UPLOAD_URL
 
-API = "https://www.googleapis.com/youtube/v3"
+# Hosts (an account's ``options.api_base`` / ``upload_base`` / ``token_url`` replace them; platform-apis.md §4.5)
+GOOGLEAPIS = "https://www.googleapis.com"
+API_PATH = "/youtube/v3"
+API = f"{GOOGLEAPIS}{API_PATH}"
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 PACIFIC = ZoneInfo("America/Los_Angeles")  # the quota day (§4.4)
 
 KEY_REFRESH = "oauth2_refresh_token"
 KEY_SEED = "oauth2_refresh_token_seed"  # the configured token the stored one descends from
 
-# Quota units per call (§4.4). Uploaded chunks and upload-status queries are not billed separately.
+# Quota units per call (§4.4). Uploaded chunks and upload-status queries are not billed separately. videos.insert is
+# not billed in units: it has its own bucket of 100 calls a day (counted in ``inserts_used``).
 COST_LIST = 1
 COST_WRITE = 50  # comments.insert, comments.setModerationStatus
+# commentThreads are ordered by their top-level comment's time; timestamps are to the second: re-read a little.
+COMMENT_OVERLAP = timedelta(minutes=2)
 
 _PRIVACY_ORDER = ("private", "unlisted", "public")
 TESTING_NOTE = "refresh tokens of OAuth apps left in 'Testing' status expire after 7 days: publish the consent screen"
@@ -118,22 +125,31 @@ class YouTubeAdapter:
         chunk_size: int = 8 * 1024 * 1024,
         privacy: str = "public",
         category_id: str = "25",  # News & Politics
-        insert_cost: int = 1600,  # videos.insert: the pessimistic pre-2025 price (§4.4)
         timeout: float = 60.0,
+        api_base: str | None = None,
+        upload_base: str | None = None,
+        token_url: str | None = None,
     ) -> None:
+        """``api_base``, ``upload_base``, ``token_url``: the account's ``options`` of those names (a fake or proxy
+        Google host). ``None`` means Google's hosts; a custom ``api_base`` alone also takes the uploads and the
+        token endpoint (``<api_base>/token``), so that one option moves every call."""
         if chunk_size <= 0 or chunk_size % CHUNK_UNIT:
             raise ConfigError(f"YouTube account {account}: chunk_size must be a multiple of {CHUNK_UNIT} bytes")
         if privacy not in _PRIVACY_ORDER:
             raise ConfigError(f"YouTube account {account}: privacy must be one of {', '.join(_PRIVACY_ORDER)}")
         self.account = account
         self.channel_id = channel_id
-        self.units_used = 0
+        self.units_used = 0  # the 10,000-unit daily pool
+        self.inserts_used = 0  # videos.insert calls: a bucket of its own, 100 a day by default
         self._clock = clock
         self._chunk_size = chunk_size
         self._privacy = privacy
         self._category_id = category_id
-        self._insert_cost = insert_cost
         self._timeout = timeout
+        root = api_base.rstrip("/") if api_base else None
+        self._api = f"{root or GOOGLEAPIS}{API_PATH}"
+        self._upload_url = f"{(upload_base.rstrip('/') if upload_base else root) or GOOGLEAPIS}{UPLOAD_PATH}"
+        self.token_url = token_url or (f"{root}/token" if root else TOKEN_URI)
         self._store = secret_store
         self._configured_refresh = refresh_token
         if secret_store is not None and secret_store.get(account, KEY_SEED) == refresh_token:
@@ -145,7 +161,7 @@ class YouTubeAdapter:
             refresh_token=refresh_token,
             client_id=client_id,
             client_secret=client_secret,
-            token_uri=TOKEN_URI,
+            token_uri=self.token_url,
         )
         base = session if session is not None else requests.Session()
         self._http = AuthorizedSession(self._creds, auth_request=GoogleRequest(base))  # type: ignore[no-untyped-call]
@@ -170,7 +186,7 @@ class YouTubeAdapter:
         if video_id := ckpt.get("video_id"):
             return self._result(str(video_id))
         video = self._video(req.draft)
-        return self._done(self._resumable().upload(ckpt, video, self._metadata(req), self._insert_cost), ckpt)
+        return self._done(self._resumable().upload(ckpt, video, self._metadata(req)), ckpt)
 
     def find_published(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
         if video_id := ckpt.get("video_id"):
@@ -193,6 +209,7 @@ class YouTubeAdapter:
         return ResumableUpload(
             self._send,
             self._error_for,
+            upload_url=self._upload_url,
             chunk_size=self._chunk_size,
             max_resumes=self.max_resumes,
             platform=self.platform,
@@ -221,10 +238,21 @@ class YouTubeAdapter:
     # --- comments -------------------------------------------------------------------------------------------------
 
     def fetch_comments(self, ref: PlatformPostRef, cursor: str | None) -> CommentPage:
-        """One page of threads (newest first) with all their replies; ``cursor`` is YouTube's ``nextPageToken``,
-        ``None`` after the last page (the next poll starts again from the newest)."""
+        """One page of threads (newest first) with all their replies, newer than the cursor's time watermark.
+
+        ``order=time`` lists threads by their top-level comment's time, newest first, so a poll stops at the first
+        thread older than the watermark (the newest thread of the last complete walk, less a small overlap; the
+        monitor dedupes on the comment id): quota grows with new comments, not with all comments, and new ones
+        never wait behind a re-read of old ones. A walk longer than one call continues from ``pageToken``.
+        The cursor is JSON ``{"since": <unix>}``, plus ``page``/``top`` while a walk is under way.
+        Limitation: a new reply under a thread older than the watermark is not seen (platform-apis.md §4.3).
+        """
         spent = self.units_used
         own = self._own_channel()
+        state = _load_cursor(cursor)
+        since: int | None = state.get("since")
+        top: int | None = state.get("top")  # the newest thread of the walk under way
+        floor = datetime.fromtimestamp(since, UTC) - COMMENT_OVERLAP if since is not None else None
         params: dict[str, Any] = {
             "part": "snippet,replies",
             "videoId": ref.remote_id,
@@ -232,19 +260,32 @@ class YouTubeAdapter:
             "textFormat": "plainText",
             "maxResults": 100,
         }
-        if cursor:
-            params["pageToken"] = cursor
-        body = self._get(f"{API}/commentThreads", params)
+        if state.get("page"):
+            params["pageToken"] = state["page"]
+        body = self._get(f"{self._api}/commentThreads", params)
         comments: list[RemoteComment] = []
+        older = False
         for thread in body.get("items") or []:
             snippet = thread.get("snippet") or {}
-            top = snippet["topLevelComment"]
-            comments.append(self._comment(top, ref, None, own))
+            first = snippet["topLevelComment"]
+            created = _parse_time((first.get("snippet") or {})["publishedAt"])
+            if floor is not None and created < floor:
+                older = True  # newest first: every later thread is older still
+                break
+            top = max(top or 0, int(created.timestamp()))
+            comments.append(self._comment(first, ref, None, own))
             replies = (thread.get("replies") or {}).get("comments") or []
             if int(snippet.get("totalReplyCount") or 0) > len(replies):  # commentThreads embeds only a subset
                 replies = self._replies(thread["id"])
             comments.extend(self._comment(r, ref, thread["id"], own) for r in replies)
-        return CommentPage(comments, cursor=body.get("nextPageToken"), cost=self.units_used - spent)
+        nxt = body.get("nextPageToken")
+        if older or not nxt:  # the walk is complete: its newest thread is the next watermark
+            mark = max(since or 0, top or 0)
+            new_state: dict[str, Any] = {"since": mark} if mark else {}
+        else:
+            new_state = {k: v for k, v in (("since", since), ("top", top), ("page", nxt)) if v is not None}
+        new_cursor = json.dumps(new_state, sort_keys=True) if new_state else None
+        return CommentPage(comments, cursor=new_cursor, cost=self.units_used - spent)
 
     def _replies(self, parent_id: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -258,7 +299,7 @@ class YouTubeAdapter:
             }
             if token:
                 params["pageToken"] = token
-            body = self._get(f"{API}/comments", params)
+            body = self._get(f"{self._api}/comments", params)
             out.extend(body.get("items") or [])
             if not (token := body.get("nextPageToken")):
                 break
@@ -271,7 +312,7 @@ class YouTubeAdapter:
         parent = comment.remote_id.split(".", 1)[0]
         resp = self._call(
             "POST",
-            f"{API}/comments",
+            f"{self._api}/comments",
             cost=COST_WRITE,
             params={"part": "snippet"},
             json={"snippet": {"parentId": parent, "textOriginal": text}},
@@ -284,7 +325,7 @@ class YouTubeAdapter:
         """Hold the comment for review (YouTube's "hide"; reversible in YouTube Studio)."""
         self._call(
             "POST",
-            f"{API}/comments/setModerationStatus",
+            f"{self._api}/comments/setModerationStatus",
             cost=COST_WRITE,
             idempotent=True,
             params={"id": comment.remote_id, "moderationStatus": "heldForReview"},
@@ -306,7 +347,7 @@ class YouTubeAdapter:
         return self.channel_id
 
     def _mine(self) -> str | None:
-        items = self._get(f"{API}/channels", {"part": "id", "mine": "true"}).get("items") or []
+        items = self._get(f"{self._api}/channels", {"part": "id", "mine": "true"}).get("items") or []
         return str(items[0]["id"]) if items else None
 
     def _comment(self, c: dict[str, Any], ref: PlatformPostRef, parent: str | None, own: str | None) -> RemoteComment:
@@ -339,10 +380,20 @@ class YouTubeAdapter:
         return resp
 
     def _send(
-        self, method: str, url: str, *, cost: int = 0, idempotent: bool | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        cost: int = 0,
+        inserts: int = 0,
+        idempotent: bool | None = None,
+        **kwargs: Any,
     ) -> requests.Response:
-        """One call through the AuthorizedSession (which refreshes the token and retries once on 401)."""
+        """One call through the AuthorizedSession (which refreshes the token and retries once on 401).
+
+        ``cost``: units from the daily pool; ``inserts``: videos.insert calls (their own bucket, §4.4)."""
         self.units_used += cost  # invalid requests are billed too (§4.4)
+        self.inserts_used += inserts
         try:
             resp = http.request(
                 self._http,
@@ -418,6 +469,22 @@ class YouTubeAdapter:
     def _raise_for(self, failure: requests.Response | RefreshError | TransportError) -> NoReturn:
         """Raise the mapped error, from ``failure`` when it is an exception."""
         raise self._error_for(failure) from (failure if isinstance(failure, BaseException) else None)
+
+
+def _load_cursor(cursor: str | None) -> dict[str, Any]:
+    """The comment cursor's state; a bare ``nextPageToken`` (cursors saved before the watermark) continues its walk."""
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        return {"page": cursor}
+    if not isinstance(state, dict):
+        return {}
+    out: dict[str, Any] = {k: int(state[k]) for k in ("since", "top") if isinstance(state.get(k), int | float)}
+    if isinstance(state.get("page"), str) and state["page"]:
+        out["page"] = state["page"]
+    return out
 
 
 def _parse_time(value: str) -> datetime:

@@ -21,7 +21,8 @@ from humas.errors import NetworkError, OutcomeUnknown, PlatformUnavailable, Publ
 from humas.publisher import http
 from humas.publisher.base import Checkpoint, MediaFile
 
-UPLOAD_URL = "https://www.googleapis.com/upload/youtube/v3/videos"
+UPLOAD_PATH = "/upload/youtube/v3/videos"
+UPLOAD_URL = f"https://www.googleapis.com{UPLOAD_PATH}"  # the default; an account's ``upload_base`` replaces the host
 CHUNK_UNIT = 256 * 1024  # resumable chunks are multiples of 256 KiB, except the last (§4.2)
 KEY_URI = "upload_uri"  # checkpoint key of the session URI
 
@@ -33,7 +34,14 @@ class Send(Protocol):
     """The adapter's authorised, quota-counted call; answers with any status, raises transport failures."""
 
     def __call__(
-        self, method: str, url: str, *, cost: int = 0, idempotent: bool | None = None, **kwargs: Any
+        self,
+        method: str,
+        url: str,
+        *,
+        cost: int = 0,
+        inserts: int = 0,
+        idempotent: bool | None = None,
+        **kwargs: Any,
     ) -> requests.Response: ...
 
 
@@ -49,16 +57,19 @@ class ResumableUpload:
         max_resumes: int,
         platform: str,
         account: str,
+        upload_url: str = UPLOAD_URL,
     ) -> None:
         self._send = send
         self._error_for = error_for
+        self._upload_url = upload_url
         self._chunk_size = chunk_size
         self._max_resumes = max_resumes
         self._platform = platform
         self._account = account
 
-    def upload(self, ckpt: Checkpoint, video: MediaFile, metadata: dict[str, Any], cost: int) -> dict[str, Any]:
-        """The video resource, resuming the checkpointed session or starting one (``metadata``, billed ``cost``)."""
+    def upload(self, ckpt: Checkpoint, video: MediaFile, metadata: dict[str, Any]) -> dict[str, Any]:
+        """The video resource, resuming the checkpointed session or starting one (``metadata``; one videos.insert
+        call from its own quota bucket)."""
         total = video.path.stat().st_size
         uri: str | None = ckpt.get(KEY_URI)
         offset = 0
@@ -73,7 +84,7 @@ class ResumableUpload:
                 offset = state
         for _ in range(2):  # a second round only when the session vanished (404) mid-upload
             if uri is None:
-                uri = self._start(video, total, metadata, cost)
+                uri = self._start(video, total, metadata)
                 ckpt.save(KEY_URI, uri)
                 offset = 0
             resource = self._put_chunks(uri, video, total, offset)
@@ -92,12 +103,12 @@ class ResumableUpload:
         # 308: incomplete (upload() resumes it); 404: the session is gone, nothing was created
         return state if isinstance(state, dict) else None
 
-    def _start(self, video: MediaFile, total: int, metadata: dict[str, Any], cost: int) -> str:
+    def _start(self, video: MediaFile, total: int, metadata: dict[str, Any]) -> str:
         # no bytes sent yet, so no video can exist: safe to repeat (idempotent)
         resp = self._send(
             "POST",
-            UPLOAD_URL,
-            cost=cost,
+            self._upload_url,
+            inserts=1,
             idempotent=True,
             params={"uploadType": "resumable", "part": "snippet,status"},
             json=metadata,
