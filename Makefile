@@ -5,6 +5,11 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HUMAS  := $(VENV)/bin/humas
 export HUMAS_CONFIG ?= $(CURDIR)/config.example.toml
+# the shipped sentiment data (train/valid splits) beside the checkout: training, evaluation and their tests use it
+SENTIMENT_DATA := $(firstword $(wildcard $(abspath $(CURDIR)/../shared/data/sentiment)))
+ifneq ($(SENTIMENT_DATA),)
+export HUMAS_SENTIMENT_DATA ?= $(SENTIMENT_DATA)
+endif
 
 .PHONY: run test install install-dev lint typecheck bench clean
 
@@ -28,10 +33,11 @@ run: install
 	$(HUMAS) init
 	$(HUMAS) run
 
-## make test: install the dev dependencies, check the layer contracts (pyproject.toml) and run the whole suite
+## make test: install the dev dependencies, check the layer contracts (pyproject.toml) and run the whole suite,
+## one worker per core (at most 4), each test file whole on one worker (module fixtures are built once)
 test: install-dev
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests bench

@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/sentiment_quality.py [--model DIR] [--backend default|transformers] [--json]
 
-Prints macro-F1, negative recall and precision at the escalation decision, and escalation recall where the split
-has a needs_escalation column. Data: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment.
+Prints macro-F1 and the triage figures: negative recall (negatives reaching a case or the review list), case /
+review / question shares, case precision. IndoLEM (0/1) is scored as negative vs not negative (binary macro-F1).
+Data: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment.
 """
 
 from __future__ import annotations
@@ -26,20 +27,20 @@ def main() -> None:
     classifier = build_classifier(args.backend, args.model)
     results: dict[str, dict[str, Any]] = {}
     for path in find_split_files(default_data_dir(), "valid"):
-        results[path.parent.name] = score_examples(classifier, read_labelled_file(path))
+        rows = read_labelled_file(path)
+        results[path.parent.name] = score_examples(classifier, rows, binary=all(r.binary for r in rows))
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    threshold = getattr(classifier, "threshold", None)
-    print(f"model: {args.backend} {args.model or '(shipped)'}   threshold: {threshold}")
-    print(f"{'split':<20}{'n':>6}{'macro-F1':>10}{'neg recall':>12}{'neg prec':>10}{'esc recall':>12}")
+    print(f"model: {args.backend} {args.model or '(shipped)'}   thresholds: {getattr(classifier, 'thresholds', None)}")
+    print(f"{'split':<24}{'n':>6}{'macro-F1':>10}{'neg recall':>12}{'case':>8}{'case prec':>11}{'review':>8}"
+          f"{'question':>10}")
     for name, r in results.items():
-        esc = r.get("escalation", {}).get("recall")
         print(
-            f"{name:<20}{r['n']:>6}{r['macro_f1']:>10.4f}{r['negative_recall']:>12.4f}"
-            f"{r['negative_precision']:>10.4f}{'' if esc is None else f'{esc:.4f}':>12}"
+            f"{name + (' (binary)' if r['binary'] else ''):<24}{r['n']:>6}{r['macro_f1']:>10.4f}"
+            f"{r['negative_recall']:>12.4f}{r['case_share']:>8.3f}{r['case_precision']:>11.4f}"
+            f"{r['review_share']:>8.3f}{r['question_share']:>10.3f}"
         )
-    print("indolem_sentiment is binary (0 = not positive): its macro-F1 is over negative/positive only.")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from humas.accounts.drafts import PlatformCheck
 from humas.accounts.registry import AdapterRegistry, BuildContext
 from humas.accounts.state import AccountStates
 from humas.authz import Actor
+from humas.classify.learning import Learning, ModelSlot
 from humas.classify.stage import Classification
 from humas.clock import Clock, utcnow
 from humas.config import Settings
@@ -35,6 +36,7 @@ from humas.errors import InvalidInput, InvalidTransition
 from humas.escalation.cases import Cases
 from humas.escalation.notices import case_opened
 from humas.escalation.replies import ReplyCompletion
+from humas.escalation.review import Review
 from humas.escalation.triage import Escalator, OpenedCase
 from humas.keyfile import key_from_file
 from humas.monitor.poller import Monitor
@@ -128,12 +130,36 @@ class App:
         return PlatformCheck(self.settings, self.media, self.adapters.get)
 
     @cached_property
-    def classifier(self) -> Classifier:
-        """The configured comment classifier, built on first use (loading a model takes a moment)."""
+    def model_slot(self) -> ModelSlot:
+        """The classifier in use: the configured one, or the learning loop's latest deployment (reloaded)."""
         from humas.sentiment.factory import build_classifier
 
         s = self.settings.sentiment
-        return build_classifier(s.backend, s.model, s.threshold, s.abusive_words_file, s.batch_size)
+
+        def build(learned: Path | None) -> Classifier:
+            model = str(learned) if learned is not None else s.model
+            return build_classifier(s.backend, model, s.threshold, s.abusive_words_file, s.batch_size)
+
+        return ModelSlot(self.settings.data_dir, build, follow=s.backend == "default" and not s.model)
+
+    @property
+    def classifier(self) -> Classifier:
+        """The comment classifier, built on first use (loading a model takes a moment)."""
+        return self.model_slot.get()
+
+    def learning(self) -> Learning:
+        """The learning loop: retrain the default model with the corrections, deploy it if it does not lose."""
+        from humas.sentiment.data import default_data_dir
+        from humas.sentiment.model import shipped_model_dir
+
+        s = self.settings.sentiment
+
+        def current() -> Path:
+            self.model_slot.get()
+            return self.model_slot.model_dir or (Path(s.model) if s.model else shipped_model_dir())
+
+        return Learning(self.env, data_dirs=lambda: [s.training_data or default_data_dir()], current_model=current,
+                        min_feedback=s.min_feedback)
 
     # --- stages -----------------------------------------------------------------------------------------------
 
@@ -143,6 +169,10 @@ class App:
 
     def cases(self, session: Session, adapter_for: AdapterFor | None = None) -> Cases:
         return Cases(self.env, session, adapter_for or self.adapters.get)
+
+    def review(self, session: Session) -> Review:
+        """Decisions on the review list ("Perlu ditinjau") in ``session``."""
+        return Review(self.env, session)
 
     def completions(self) -> Completions:
         """What a job's end means, by job kind: a post for content, a reply for a case."""

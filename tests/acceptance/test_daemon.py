@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -26,19 +27,20 @@ ROLES = ["tim_konten_kreatif", "tim_reviu", "tim_editor", "redaktur", "pimpinan_
          "tim_sosial_media"]
 
 
-def write_config(tmp: Path, latency_ms: int, accounts: int = 1) -> Path:
+def write_config(tmp: Path, latency_ms: int, accounts: int = 1, tick: float = 0.2) -> Path:
     acc = "".join(
         f'[[accounts]]\nname = "sbx{i}"\nplatform = "sandbox"\nimitates = "facebook"\nlatency_ms = {latency_ms}\n\n'
         for i in range(accounts)
     )
     cfg = tmp / "humas.toml"
-    cfg.write_text(f'data_dir = "data"\n[queue]\ntick_seconds = 0.2\nlease_seconds = 5\nbatch = 2\n'
+    cfg.write_text(f'data_dir = "data"\n[queue]\ntick_seconds = {tick}\nlease_seconds = 5\nbatch = 2\n'
                    f'[monitor]\nenabled = false\n\n{acc}', encoding="utf-8")
     return cfg
 
 
-def prepare(h: Humas, cfg: Path, n: int, accounts: int = 1) -> App:
-    """n approved contents scheduled now, one per account in turn (set up through the API: faster than the CLI)."""
+def prepare(h: Humas, cfg: Path, n: int, accounts: int = 1, later: dict[int, float] | None = None) -> App:
+    """n approved contents scheduled now (``later``: content index -> seconds from now), one per account in turn
+    (set up through the API: faster than the CLI)."""
     h("init")
     env = {k: v for k, v in h.env.items() if k.startswith("HUMAS_")}
     app = App(load_settings(cfg, environ=env))
@@ -55,7 +57,8 @@ def prepare(h: Humas, cfg: Path, n: int, accounts: int = 1) -> App:
             wf.submit(actor, c.id)
             while c.status == "in_review":
                 wf.approve(actor, c.id)
-            service.schedule(app.env, s, actor, c.id, app.clock(), platform_check=app.platform_check)
+            at = app.clock() + timedelta(seconds=(later or {}).get(i, 0.0))
+            service.schedule(app.env, s, actor, c.id, at, platform_check=app.platform_check)
     return app
 
 
@@ -114,6 +117,22 @@ def test_sigterm_finishes_the_call_in_flight_and_exits_0(tmp_path: Path) -> None
     assert job_states(app) == {"published": 1, "scheduled": 1}  # finished the call, started nothing new
     assert "humas stopped" in out
     assert len(SandboxPlatform(app.settings.sandbox_db).list_posts()) == 1
+
+
+@pytest.mark.slow
+def test_the_dispatcher_does_not_wait_for_its_tick(tmp_path: Path) -> None:
+    """A 30 s tick: a backlog drains back to back (2 per claim), and a job due in 3 s is sent when due, not at the
+    next tick."""
+    cfg = write_config(tmp_path, latency_ms=0, tick=30)
+    h = Humas(tmp_path, config=cfg)
+    app = prepare(h, cfg, 7, later={6: 3.0})
+    p = h.popen("run", "--no-web")
+    try:
+        wait_for(lambda: job_states(app) == {"published": 6, "scheduled": 1}, 20, "the backlog of 6 to drain")
+        wait_for(lambda: job_states(app) == {"published": 7}, 20, "the job due 3 s later")
+    finally:
+        code, out = stop(p)
+    assert code == 0, out
 
 
 @pytest.mark.slow

@@ -276,3 +276,21 @@ def test_an_unexpected_error_during_the_call_is_in_doubt_not_retried(pub: App) -
     pub.clock.advance(minutes=1)  # type: ignore[attr-defined]
     pub.dispatcher("w").run_due()
     assert job(pub, jid).state == JobState.PUBLISHED and len(f.published) == 1
+
+
+def test_the_dispatcher_waits_until_the_next_due_job_and_never_spins(pub: App) -> None:
+    from humas.queue.dispatcher import TickReport
+
+    fake(pub)
+    d = pub.dispatcher("w")
+    assert d.next_wait(TickReport(), 30.0) == 30.0  # nothing scheduled: the longest wait
+    cid = approved(pub, ["sandbox-x"])
+    [jid] = schedule(pub, cid, at=(pub.clock() + timedelta(seconds=7)).isoformat())
+    assert d.next_wait(TickReport(), 30.0) == pytest.approx(7.0)  # sleeps until the job is due
+    assert d.next_wait(TickReport(), 5.0) == 5.0
+    assert d.next_wait(TickReport(claimed=2), 30.0) == 0.0  # found work: more may be due at once
+    with pub.db.session() as s:  # due but not claimable (a paused account): the longest wait, not a busy loop
+        s.add(AccountState(name="sandbox-x", platform="x", status="paused"))
+        s.get(PublicationJob, jid).run_at = pub.clock() - timedelta(seconds=1)  # type: ignore[union-attr]
+    report = d.tick()
+    assert report.claimed == 0 and d.next_wait(report, 30.0) == 30.0

@@ -30,6 +30,7 @@ from humas.store.models import (
     AuditEntry,
     Case,
     Comment,
+    JobState,
     LabelFeedback,
     Post,
     PublicationJob,
@@ -395,6 +396,26 @@ def test_a_failed_reply_keeps_the_case_approved_and_tells_people(sapp: App) -> N
     assert sorted(m["to"] for m in SENT) == ["redaktur", "sosmed"]
     assert f"humas queue retry {job.id}" in SENT[0]["body"]
 
+
+
+def test_a_reply_the_platform_refuses_says_so_and_its_case_can_be_closed_by_hand(sapp: App) -> None:
+    case_id, _ = negative_case(sapp)
+    act(sapp, "sosmed", "draft", case_id, "Mohon maaf.")
+    act(sapp, "redaktur", "approve", case_id)
+    with pytest.raises(InvalidTransition):  # the reply is still on its way
+        act(sapp, "redaktur", "dismiss", case_id, "dibalas manual")
+    SENT.clear()
+    [job] = reply_jobs(sapp)
+    with sapp.db.session() as s:
+        row = s.get(PublicationJob, job.id)
+        assert row is not None
+        row.state = JobState.FAILED
+        ReplyCompletion(sapp.env, sapp.notifier).failed(
+            s, row, "X membatasi siapa yang boleh membalas unggahan ini", sapp.clock(), rejected=True)
+    assert "mengirim ulang tidak akan berhasil" in SENT[0]["body"]
+    assert f"humas cases dismiss {case_id}" in SENT[0]["body"] and "queue retry" not in SENT[0]["body"]
+    act(sapp, "redaktur", "dismiss", case_id, "dibalas manual")
+    assert case_of(sapp, case_id).status == "dismissed"
 
 def test_daily_recap_counts_responses_and_answers(sapp: App) -> None:
     case_id, _ = negative_case(sapp)

@@ -62,4 +62,4 @@ def test_escalation_reads_its_hand_over_through_the_partial_index(make_app: Call
             plan = " ".join(str(r[0]) for r in conn.execute(text("EXPLAIN " + sql)))
         else:
             plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN " + sql)))
-    assert "ix_comments_untriaged" in plan
+    assert "ix_comments_untriaged" in plan, sql

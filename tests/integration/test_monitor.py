@@ -104,8 +104,11 @@ def test_new_comments_are_classified_and_negative_ones_become_cases(xapp: App, c
         assert own.label is None and own.classified_at is None
         neg_row = s.execute(select(Comment).where(Comment.remote_id == neg.remote_id)).scalar_one()
         assert neg_row.label == "negative" and neg_row.escalate and neg_row.p_negative == pytest.approx(0.9)
-    assert cases == {"Pelayanan buruk, saya kecewa sekali": "negative",
-                     "Lampu jalan depan masjid mati, lapor ke mana?": "needs_answer"}
+        tiers = {c.text: c.tier for c in s.execute(select(Comment).where(Comment.is_own.is_(False))).scalars()}
+    # a calm report of a problem is a question for the response role (SOP step 12), not the negative path
+    assert cases == {"Pelayanan buruk, saya kecewa sekali": "negative"}
+    assert tiers == {"Pelayanan buruk, saya kecewa sekali": "case", "Mantap, terima kasih infonya": "none",
+                     "Lampu jalan depan masjid mati, lapor ke mana?": "question"}
 
 
 def test_polling_decays_with_post_age_and_stops_after_the_last_stage(xapp: App, clock: FakeClock) -> None:

@@ -11,16 +11,15 @@ from typer.testing import CliRunner
 
 from humas.cli.sentiment import app
 from humas.errors import InvalidInput
-from humas.sentiment.data import default_data_dir
+from humas.sentiment.base import Thresholds
+from humas.sentiment.data import read_labelled_file
 from humas.sentiment.model import LinearClassifier, shipped_model_dir
 from humas.sentiment.train import TrainConfig, train, with_overrides
+from tests.conftest import sentiment_data
 
 
 def _slice(tmp_path: Path) -> Path:
-    try:
-        src = default_data_dir()
-    except InvalidInput:
-        pytest.skip("shared sentiment data not found (set HUMAS_SENTIMENT_DATA)")
+    src = sentiment_data()
     root = tmp_path / "data"
     for folder, name, rows in [("gov_comments", "train.csv", 121), ("gov_comments", "valid.csv", 31),
                                ("smsa", "train.tsv", 400), ("smsa", "valid.tsv", 50),
@@ -41,18 +40,34 @@ def test_train_writes_a_loadable_artifact(tmp_path: Path) -> None:
     data = _slice(tmp_path)
     out = tmp_path / "model"
     stages: set[str] = set()
-    config = with_overrides(TrainConfig(), folds=3, max_features={"word": 3000, "char": 5000})
+    config = with_overrides(TrainConfig(), folds=3, repeats=1, max_features={"word": 3000, "char": 5000})
     report = train([data], out, extra_examples=[("aplikasinya error terus", "negative")] * 3,
                    config=config, progress=lambda stage, done, total: stages.add(stage))
     assert set(report) == {"gov_comments", "smsa"}
     assert report["gov_comments"]["n"] == 30
     assert {"features", "cross-validation", "final model"} <= stages
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["format_version"] == 2
     assert meta["train_rows"]["feedback"] == 3
     assert "indolem_sentiment" not in meta["train_rows"]  # binary 0/1 rows are left out by default
-    assert 0.0 < meta["threshold"] <= 0.8 and "cv_gov_train" in meta and "valid" in meta
+    t = meta["thresholds"]
+    assert 0.0 < t["review"] <= t["case"] < 1.0 and 0.0 < t["question"] < 1.0
+    assert meta["cv"]["gov_comments"]["negative_recall"]["mean"] >= 0.9
+    assert set(meta["cv"]["gov_comments"]["macro_f1"]) == {"mean", "std"}
+    assert "case_share" in meta["valid"]["gov_comments"]
     clf = LinearClassifier.load(out)
+    assert clf.thresholds.case == t["case"] and clf.artifact.q_coef is not None
     assert clf.classify(["jalan rusak parah"])[0].label in ("negative", "neutral", "positive")
+
+
+def test_binary_positives_option(tmp_path: Path) -> None:
+    data = _slice(tmp_path)
+    config = with_overrides(TrainConfig(), binary_rows="positives", max_features={"word": 3000, "char": 5000})
+    train([data], tmp_path / "m", config=config, thresholds=Thresholds(0.6, 0.3, 0.5))
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))
+    rows = read_labelled_file(data / "indolem_sentiment" / "train.csv")
+    assert meta["train_rows"]["indolem_sentiment"] == sum(r.label == "positive" for r in rows) > 0  # label 1 only
+    assert meta["thresholds"] == {"case": 0.6, "review": 0.3, "question": 0.5} and "cv" not in meta
 
 
 def test_cli_train_default_out_is_not_the_shipped_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

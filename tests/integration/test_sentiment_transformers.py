@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from humas.errors import InvalidInput
+from humas.sentiment.base import Thresholds, triage
 from humas.sentiment.factory import build_classifier
-from humas.sentiment.transformers_backend import TransformersClassifier, map_labels
+from humas.sentiment.transformers_backend import METADATA_FILE, TransformersClassifier, map_labels
 
 pytest.importorskip("transformers")
 pytest.importorskip("torch")
@@ -26,7 +29,7 @@ def _tiny_model(path: Path, id2label: dict[int, str]) -> Path:
 
     vocab = path / "vocab.txt"
     vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, "##s"]) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab), do_lower_case=True)
+    tokenizer = BertTokenizerFast.from_pretrained(str(path))  # reads vocab.txt (transformers 4 and 5 alike)
     config = BertConfig(  # type: ignore[call-arg,unused-ignore]
         vocab_size=len(WORDS) + 6, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
         intermediate_size=64, max_position_embeddings=64, num_labels=len(id2label),
@@ -68,6 +71,48 @@ def test_factory_builds_transformers_backend(tiny_model: Path, monkeypatch: pyte
     clf = build_classifier("transformers", str(tiny_model), threshold=0.0, batch_size=4)
     assert clf.name == "transformers"
     assert all(p.needs_escalation for p in clf.classify(["bagus", "mantap"]))
+
+
+def test_tiers_follow_the_triage_rule(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    clf = TransformersClassifier(str(tiny_model), thresholds=Thresholds(case=0.9, review=0.0))
+    texts = ["jalan rusak", "kapan diperbaiki?", "Dasar goblok", "terima kasih"]
+    preds = clf.classify(texts)
+    for p in preds:
+        assert p.tier == triage(p.probabilities["negative"], p.p_question, p.abusive, clf.thresholds)
+    assert [p.tier for p in preds] == ["review", "review", "case", "review"]  # review 0 catches all; goblok: case
+    assert preds[1].p_question == 1.0 and preds[0].p_question == 0.0
+
+
+def test_thresholds_and_max_length_from_humas_json(
+    tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    (model / METADATA_FILE).write_text(json.dumps(
+        {"thresholds": {"case": 0.8, "review": 0.25, "question": 0.7}, "max_length": 16}
+    ), encoding="utf-8")
+    clf = TransformersClassifier(str(model))
+    assert clf.thresholds == Thresholds(0.8, 0.25, 0.7) and clf.max_length == 16 and clf.threshold == 0.8
+    assert TransformersClassifier(str(model), threshold=0.4).thresholds == Thresholds(0.4, 0.4)  # config override
+    assert TransformersClassifier(str(model), max_length=64).max_length == 64
+    assert build_classifier("transformers", str(model), threshold=0.3).classify(["jalan rusak"])[0].tier in (
+        "case", "review", "question", "none"
+    )
+    (model / METADATA_FILE).write_text(json.dumps({"thresholds": {"case": 0.2, "review": 0.6}}), encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"humas\.json: not a valid humas model file"):
+        TransformersClassifier(str(model))
+    (model / METADATA_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"humas\.json"):
+        TransformersClassifier(str(model))
+
+
+def test_without_humas_json_the_default_threshold_applies(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert TransformersClassifier(str(tiny_model)).thresholds == Thresholds(0.5, 0.5)
+    with pytest.raises(InvalidInput, match="threshold must be between 0 and 1"):
+        TransformersClassifier(str(tiny_model), threshold=1.5)
 
 
 def test_label_variants_and_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

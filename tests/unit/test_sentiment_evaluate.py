@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 from humas.errors import InvalidInput
-from humas.sentiment.base import LABELS, Label, Prediction, escalation_decision
+from humas.sentiment.base import LABELS, Label, Prediction, Thresholds, Tier, triage
 from humas.sentiment.data import read_labelled_file
 from humas.sentiment.evaluate import evaluate_file, score_examples
 
 
 class KeywordClassifier:
-    """negative if 'rusak', positive if 'bagus', else neutral; escalates negatives and 'mati'."""
+    """negative if 'rusak', positive if 'bagus', else neutral. Tiers: negatives are cases, 'lumayan' goes to the
+    review list, 'mati' (a calm report) to the question tier."""
 
     name = "keyword"
 
@@ -23,8 +24,9 @@ class KeywordClassifier:
         for text in texts:
             label: Label = "negative" if "rusak" in text else "positive" if "bagus" in text else "neutral"
             probs: dict[str, float] = {k: (0.8 if k == label else 0.1) for k in LABELS}
-            escalate = label == "negative" or "mati" in text
-            out.append(Prediction(label, probs, escalate, probs["negative"], False, ()))
+            tier: Tier = ("case" if label == "negative" else "review" if "lumayan" in text
+                          else "question" if "mati" in text else "none")
+            out.append(Prediction(label, probs, tier, False, (), 0.9 if "mati" in text else 0.1))
         return out
 
 
@@ -92,22 +94,27 @@ def test_metrics(tmp_path: Path) -> None:
         "bagus sekali,positive,no\n"
         "lampu mati dari pagi,neutral,yes\n"  # calm report: escalated, not negative
         "jadwal hari ini,neutral,no\n"
-        "rusak tapi bagus,positive,no\n",   # predicted negative, escalated
+        "rusak tapi bagus,positive,no\n"   # predicted negative, escalated
+        "antrean lumayan lama,negative,yes\n",  # unsure: the review list reaches a person
         encoding="utf-8",
     )
     r = evaluate_file(KeywordClassifier(), path)
-    assert r["n"] == 6
+    assert r["n"] == 7
     assert r["confusion"] == {
         "labels": ["negative", "neutral", "positive"],
-        "matrix": [[1, 1, 0], [0, 2, 0], [1, 0, 1]],
+        "matrix": [[1, 2, 0], [0, 2, 0], [1, 0, 1]],
     }
-    assert r["per_class"]["negative"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}
-    assert r["per_class"]["neutral"] == {"precision": 0.6667, "recall": 1.0, "f1": 0.8}
+    assert r["per_class"]["negative"] == {"precision": 0.5, "recall": 0.3333, "f1": 0.4}
+    assert r["per_class"]["neutral"] == {"precision": 0.5, "recall": 1.0, "f1": 0.6667}
     assert r["per_class"]["positive"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667}
-    assert r["macro_f1"] == pytest.approx((0.5 + 0.8 + 0.6667) / 3, abs=1e-4)
-    assert r["negative_recall"] == 0.5
-    assert r["negative_precision"] == pytest.approx(1 / 3, abs=1e-4)
-    assert r["escalation"] == {"recall": 0.6667, "precision": 0.6667}
+    assert r["macro_f1"] == pytest.approx((0.4 + 0.6667 + 0.6667) / 3, abs=1e-4)
+    # reaching a person: rows 1 and 7 of the three negatives (case, review); row 6 is a case on a positive
+    assert r["negative_recall"] == 0.6667
+    assert r["negative_precision"] == 0.6667
+    assert (r["case_share"], r["review_share"], r["question_share"]) == (0.2857, 0.1429, 0.1429)
+    assert r["case_precision"] == 0.5
+    # acted on (any tier but none): rows 1, 4, 6, 7; needs_escalation rows 1, 2, 4, 7
+    assert r["escalation"] == {"recall": 0.75, "precision": 0.75}
     assert r["comments_per_second"] > 0
 
 
@@ -126,14 +133,22 @@ def test_score_examples_binary_file_has_no_neutral_class(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    ("p_neg", "p_esc", "abusive", "expected"),
+    ("p_neg", "p_question", "abusive", "expected"),
     [
-        (0.5, 0.1, False, (True, 0.5)),
-        (0.1, 0.9, False, (True, 0.9)),
-        (0.1, 0.1, True, (True, 1.0)),
-        (0.1, 0.1, False, (False, 0.1)),
-        (0.1, None, False, (False, 0.1)),
+        (0.5, 0.1, False, "case"),
+        (0.4, 0.9, False, "case"),     # the negative path wins over a question
+        (0.1, 0.1, True, "case"),      # abusive always reaches the Redaktur
+        (0.2, 0.9, False, "review"),
+        (0.1, 0.9, False, "question"),
+        (0.1, 0.1, False, "none"),
+        (0.1, None, False, "none"),    # a backend that cannot tell questions
     ],
 )
-def test_escalation_rule(p_neg: float, p_esc: float | None, abusive: bool, expected: tuple[bool, float]) -> None:
-    assert escalation_decision(p_neg, p_esc, abusive, threshold=0.3, escalate_threshold=0.5) == expected
+def test_triage_rule(p_neg: float, p_question: float | None, abusive: bool, expected: Tier) -> None:
+    assert triage(p_neg, p_question, abusive, Thresholds(case=0.4, review=0.2, question=0.5)) == expected
+
+
+@pytest.mark.parametrize(("case", "review", "question"), [(0.3, 0.5, 0.5), (1.2, 0.1, 0.5), (0.5, 0.1, -0.1)])
+def test_thresholds_must_be_ordered(case: float, review: float, question: float) -> None:
+    with pytest.raises(ValueError, match="thresholds must satisfy"):
+        Thresholds(case=case, review=review, question=question)

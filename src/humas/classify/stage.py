@@ -1,5 +1,9 @@
 """Classify what is pending: public comments (not the account's own, not deleted) without ``classified_at``.
 
+Each comment gets its label, probabilities and triage tier (:mod:`humas.sentiment.base`): ``case`` comments are
+flagged (``escalate``) for the escalation stage, ``review`` ones wait on the review list, ``question`` ones on the
+response role's list of questions.
+
 Each batch is one transaction that takes its rows with ``FOR UPDATE SKIP LOCKED`` (SQLite: the database write
 lock), so several daemons (or a webhook next to a daemon) never classify one comment twice, and a daemon killed
 mid-batch leaves the rows pending for the next run.
@@ -22,6 +26,7 @@ from humas.store.models import Comment
 class ClassifyReport:
     classified: int = 0
     by_label: dict[str, int] = field(default_factory=dict)
+    by_tier: dict[str, int] = field(default_factory=dict)
 
 
 def pending(limit: int) -> Select[int]:
@@ -64,7 +69,9 @@ class Classification:
                 comment.p_negative = p.probabilities.get("negative")
                 comment.p_neutral = p.probabilities.get("neutral")
                 comment.p_positive = p.probabilities.get("positive")
+                comment.tier, comment.p_question = p.tier, p.p_question
                 comment.escalate, comment.abusive, comment.classified_at = p.needs_escalation, p.abusive, now
                 report.classified += 1
                 report.by_label[p.label] = report.by_label.get(p.label, 0) + 1
+                report.by_tier[p.tier] = report.by_tier.get(p.tier, 0) + 1
         return True

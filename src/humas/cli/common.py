@@ -10,14 +10,35 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from sqlalchemy.orm import Session
 
 from humas.app import App
 from humas.authz import Actor
 from humas.config import load_settings
 
-console = Console(highlight=False, soft_wrap=True)
+
+class _Console(Console):
+    """Tables at a terminal's width; piped or redirected output is not cut at 80 columns (``COLUMNS`` wins, read
+    when printing rather than once at import)."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._width = self._height = None
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        dims = super().size
+        if self.is_terminal or os.environ.get("COLUMNS", "").isdigit():
+            return dims
+        return ConsoleDimensions(4000, dims.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        self._width, self._height = new_size
+
+
+console = _Console(highlight=False, soft_wrap=True)
 
 AS_OPTION = typer.Option(..., "--as", envvar="HUMAS_USER", help="The acting user (env: HUMAS_USER).")
 JSON_OPTION = typer.Option(False, "--json", help="Print exactly one JSON value.")

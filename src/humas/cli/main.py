@@ -15,6 +15,7 @@ from humas.cli.content import content_app
 from humas.cli.db import db_app, init
 from humas.cli.monitor import cases_app, comments_app, monitor_app
 from humas.cli.queue import accounts_app, queue_app, sandbox_app, schedule
+from humas.cli.review import review_app
 from humas.cli.sentiment import app as sentiment_app
 from humas.cli.sop import sop_app
 from humas.cli.web import web
@@ -52,6 +53,7 @@ app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(comments_app, name="comments")
 app.add_typer(cases_app, name="cases")
+app.add_typer(review_app, name="review")
 app.add_typer(sentiment_app, name="sentiment")
 app.command("web")(web)
 

@@ -14,6 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from humas.cli.common import console
+from humas.cli.finetune import finetune
+from humas.cli.learning import learn
 from humas.errors import HumasError, InvalidInput
 from humas.sentiment.base import LABELS, Classifier, Label
 
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from humas.app import App
 
 app = typer.Typer(help="Classify public comments by sentiment, evaluate and train the sentiment model.")
+app.command()(finetune)
+app.command()(learn)
 
 BackendOpt = Annotated[
     str, typer.Option("--backend", envvar="HUMAS_SENTIMENT_BACKEND", help="default or transformers.")
@@ -64,7 +69,8 @@ def classify(
     threshold: ThresholdOpt = None,
     abusive_words: AbusiveOpt = None,
 ) -> None:
-    """Classify each TEXT: label, probabilities, whether it is escalated and whether it is abusive."""
+    """Classify each TEXT: label, probabilities, triage tier (case, review, question, none) and whether it is
+    abusive."""
     with _errors():
         predictions = _classifier(backend, model, threshold, abusive_words).classify(texts)
     rows: list[dict[str, Any]] = [
@@ -72,6 +78,8 @@ def classify(
             "text": text,
             "label": p.label,
             "probabilities": {k: round(v, 4) for k, v in p.probabilities.items()},
+            "tier": p.tier,
+            "p_question": None if p.p_question is None else round(p.p_question, 4),
             "escalate": p.needs_escalation,
             "escalation_score": round(p.escalation_score, 4),
             "abusive": p.abusive,
@@ -82,30 +90,34 @@ def classify(
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table("text", "label", *LABELS, "escalate", "abusive")
+    table = Table("text", "label", *LABELS, "tier", "question", "abusive")
     for row in rows:
         probs = row["probabilities"]
         table.add_row(
-            row["text"], row["label"], *(f"{probs[label]:.2f}" for label in LABELS),
-            "yes" if row["escalate"] else "no", ", ".join(row["matched_abusive"]) or "no",
+            row["text"], row["label"], *(f"{probs[label]:.2f}" for label in LABELS), row["tier"],
+            "-" if row["p_question"] is None else f"{row['p_question']:.2f}", ", ".join(row["matched_abusive"]) or "no",
         )
-    Console().print(table)
+    console.print(table)
 
 
 @app.command()
 def evaluate(
     file: Annotated[Path, typer.Argument(help="TSV text<TAB>label, or CSV with text|sentence and label|sentiment.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
+    binary: Annotated[
+        bool, typer.Option("--binary", help="Score a 0/1 file as negative vs not negative (neutral counts as not).")
+    ] = False,
     backend: BackendOpt = "default",
     model: ModelOpt = None,
     threshold: ThresholdOpt = None,
     abusive_words: AbusiveOpt = None,
 ) -> None:
-    """Score the model on a labelled FILE: macro-F1, per class, confusion, negative recall/precision, speed."""
+    """Score the model on a labelled FILE: macro-F1, per class, triage shares (case, review, question), negative
+    recall (negatives reaching a case or the review list), case precision, speed."""
     from humas.sentiment.evaluate import evaluate_file
 
     with _errors():
-        result = evaluate_file(_classifier(backend, model, threshold, abusive_words), file)
+        result = evaluate_file(_classifier(backend, model, threshold, abusive_words), file, binary=binary)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -116,17 +128,29 @@ def _print_report(results: dict[str, dict[str, Any]]) -> None:
     # One column per split and one row per metric, so the table stays readable in a narrow terminal.
     names = list(results)
     table = Table("metric", *names)
+    classes = list(dict.fromkeys(label for n in names for label in results[n]["per_class"]))
+
+    def cell(n: str, key: str) -> str:
+        return f"{results[n][key]:.3f}" if key in results[n] else ""
+
+    def f1(n: str, label: str) -> str:
+        per_class = results[n]["per_class"]
+        return f"{per_class[label]['f1']:.3f}" if label in per_class else ""
+
     rows: list[tuple[str, list[str]]] = [
         ("n", [str(results[n]["n"]) for n in names]),
-        ("macro-F1", [f"{results[n]['macro_f1']:.3f}" for n in names]),
-        *((f"F1 {label}", [f"{results[n]['per_class'][label]['f1']:.3f}" for n in names]) for label in LABELS),
-        ("negative recall (escalated)", [f"{results[n]['negative_recall']:.3f}" for n in names]),
-        ("negative precision (escalated)", [f"{results[n]['negative_precision']:.3f}" for n in names]),
-        ("comments/s", [f"{results[n]['comments_per_second']:.0f}" for n in names]),
+        ("macro-F1", [cell(n, "macro_f1") + (" (binary)" if results[n].get("binary") else "") for n in names]),
+        *((f"F1 {label}", [f1(n, label) for n in names]) for label in classes),
+        ("negative recall (case or review)", [cell(n, "negative_recall") for n in names]),
+        ("case share", [cell(n, "case_share") for n in names]),
+        ("case precision", [cell(n, "case_precision") for n in names]),
+        ("review share", [cell(n, "review_share") for n in names]),
+        ("question share", [cell(n, "question_share") for n in names]),
+        ("comments/s", [f"{results[n].get('comments_per_second', 0):.0f}" for n in names]),
     ]
     for metric, values in rows:
         table.add_row(metric, *values)
-    Console().print(table)
+    console.print(table)
 
 
 def default_out_dir() -> Path:
@@ -138,7 +162,7 @@ def default_out_dir() -> Path:
 def load_feedback(app: App | None = None) -> list[tuple[str, str]]:
     """The Redaktur's corrections in the database of the configured installation (``HUMAS_CONFIG`` /
     ``humas.toml`` / ``HUMAS_DATABASE_URL``), or of ``app`` when given."""
-    from humas.escalation.feedback import feedback_rows
+    from humas.classify.feedback import feedback_rows
 
     if app is not None:
         return feedback_rows(app.db)
@@ -178,7 +202,8 @@ def train(
         bool, typer.Option("--include-feedback", help="Also train on the redaktur's corrections (weighted up).")
     ] = False,
 ) -> None:
-    """Train the default model, choose its escalation threshold by cross-validation and report the valid splits."""
+    """Train the default model, choose its triage thresholds (case, review, question) by cross-validation on the
+    train rows and report the valid splits."""
     from humas.sentiment.data import default_data_dir
     from humas.sentiment.train import train as run_training
 

@@ -20,7 +20,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from humas.app import App
-from humas.daemon.timers import daily_recap, timers
+from humas.daemon.timers import daily_recap, retrain_tick, timers
 from humas.queue import jobs
 from humas.store.engine import sqlite_path
 from humas.store.instance import InstanceLock, PgDaemonLock, instance_id
@@ -50,6 +50,7 @@ class Daemon:
         self.heartbeat: datetime | None = None
         self._lock: InstanceLock | PgDaemonLock | None = None
         self._extra_stops: list[Callable[[], None]] = []
+        self._dispatch_thread = threading.Thread(target=self._dispatch_loop, name="humas-dispatch", daemon=True)
 
     def _notify(self, kind: str, subject: str, message: str) -> None:
         log.warning("%s: %s: %s", kind, subject, message)
@@ -67,10 +68,22 @@ class Daemon:
 
         return run
 
-    def _dispatch(self) -> None:
-        r = self.dispatcher.tick()
-        if r.claimed or r.reaped:
-            log.info("dispatch: claimed %d, reaped %d, outcomes %s", r.claimed, r.reaped, r.outcomes)
+    def _dispatch_loop(self) -> None:
+        """Dispatch without waiting for a tick: again at once while a tick finds work, else until the earliest due
+        job (at most ``queue.tick_seconds``, the longest a job scheduled by another process waits to be seen)."""
+        limit = self.app.settings.queue.tick_seconds
+        while not self.stop_event.is_set():
+            wait = limit
+            try:
+                r = self.dispatcher.tick()
+                self.heartbeat = self.app.clock()
+                if r.claimed or r.reaped:
+                    log.info("dispatch: claimed %d, reaped %d, outcomes %s", r.claimed, r.reaped, r.outcomes)
+                wait = self.dispatcher.next_wait(r, limit)
+            except Exception:
+                log.exception("dispatch failed; it runs again in %.0f s", limit)
+            if wait > 0:
+                self.stop_event.wait(wait)
 
     def start(self) -> None:
         s = self.app.settings
@@ -78,17 +91,20 @@ class Daemon:
         self._lock = InstanceLock(path) if path is not None else PgDaemonLock(self.app.db)
         self._lock.acquire()
         self.app.ensure_schema()
-        self.scheduler.add_job(self._guard("dispatch", self._dispatch), "interval", seconds=s.queue.tick_seconds,
-                               id="dispatch", next_run_time=datetime.now(self.app.tz))
         for job_id, seconds, fn in timers(self.app, self.owner):
             self.scheduler.add_job(self._guard(job_id, fn), "interval", seconds=seconds, id=job_id,
                                    next_run_time=datetime.now(self.app.tz))
         recap = s.notify.daily_recap_at
         self.scheduler.add_job(self._guard("recap", lambda: daily_recap(self.app)), "cron", hour=recap.hour,
                                minute=recap.minute, id="recap")
+        learn = s.sentiment
+        if learn.learning and learn.backend == "default" and not learn.model:
+            self.scheduler.add_job(self._guard("learning", lambda: retrain_tick(self.app)), "cron",
+                                   hour=learn.retrain_at.hour, minute=learn.retrain_at.minute, id="learning")
         if self.serve_web:
             self._start_web()
         self.scheduler.start()
+        self._dispatch_thread.start()
         accounts = ", ".join(f"{a.name} ({a.platform.value})" for a in s.accounts if a.enabled)
         log.info("humas %s started: database %s, accounts: %s", self.owner, _safe_url(s.db_url), accounts)
 
@@ -109,6 +125,8 @@ class Daemon:
         """Finish the call in flight, hand back claims, stop timers and the web server."""
         self.stop_event.set()
         log.info("stopping: finishing the call in flight")
+        if self._dispatch_thread.is_alive():
+            self._dispatch_thread.join()
         self.scheduler.shutdown(wait=True)
         released = jobs.release(self.app.db, self.owner, now=self.app.clock())
         if released:

@@ -1,4 +1,5 @@
-"""The daemon's periodic work besides dispatching: the comment cycle, SLA reminders, the daily recap."""
+"""The daemon's periodic work besides dispatching: the comment cycle, SLA reminders, the daily recap, the learning
+loop."""
 
 from __future__ import annotations
 
@@ -37,3 +38,9 @@ def timers(app: App, owner: str) -> list[Timer]:
 
 def daily_recap(app: App) -> None:
     app.daily_recap(app.clock())
+
+
+def retrain_tick(app: App) -> None:
+    report = app.learning().run()
+    if report.outcome != "skipped":
+        log.info("learning: %s (%s)", report.outcome, report.reason)

@@ -39,7 +39,17 @@ from humas.queue.jobs import enqueue_reply
 from humas.sentiment.base import LABELS
 from humas.sop.model import SOP, Step
 from humas.store import audit
-from humas.store.models import Case, CaseStatus, Comment, Content, LabelFeedback, Post, StepPeriod
+from humas.store.models import (
+    Case,
+    CaseStatus,
+    Comment,
+    Content,
+    JobState,
+    LabelFeedback,
+    Post,
+    PublicationJob,
+    StepPeriod,
+)
 
 SYSTEM = "humas"
 DEFAULT_RESPONSE_ROLE = "tim_sosial_media"
@@ -49,6 +59,9 @@ REASONS = ("negative", "abusive", "needs_answer", "direct")
 C = CaseStatus
 DRAFTABLE = frozenset({C.OPEN, C.REJECTED, C.REPLY_DRAFTED})
 CLOSABLE = frozenset({C.OPEN, C.REPLY_DRAFTED, C.REJECTED})
+#: an approved reply whose job ended without posting (the platform refused it, or it was cancelled): the case may be
+#: closed by hand, e.g. after answering on the platform itself
+REPLY_GAVE_UP = frozenset({JobState.FAILED, JobState.CANCELLED})
 FINAL = frozenset({C.REPLY_POSTED, C.DISMISSED, C.HIDDEN})
 
 
@@ -208,6 +221,13 @@ class Cases:
         if case.status not in allowed:
             raise InvalidTransition(f"case {case.id} is {case.status}: it cannot be {verb} now")
 
+    def reply_gave_up(self, case: Case) -> bool:
+        """True when ``case`` was approved but its reply job ended without posting: it may be dismissed."""
+        if case.status != C.APPROVED or case.reply_job_id is None:
+            return False
+        job = self.s.get(PublicationJob, case.reply_job_id)
+        return job is not None and job.state in REPLY_GAVE_UP
+
     # --- transitions --------------------------------------------------------------------------------------------
 
     def draft(self, actor: Actor, case_id: int, text: str) -> Case:
@@ -279,7 +299,8 @@ class Cases:
         case = self.get(case_id)
         path = self.path(case)
         self._require(actor, path.escalation_role, f"dismiss case {case.id}")
-        self._state(case, CLOSABLE, "dismissed")
+        if not self.reply_gave_up(case):
+            self._state(case, CLOSABLE, "dismissed")
         if not reason.strip():
             raise InvalidInput("dismissing a case needs a reason (--reason)")
         now = self.env.clock()
@@ -371,6 +392,9 @@ class Cases:
         if comment.escalate or comment.abusive:
             raise InvalidTransition(f"comment {comment.id} is flagged and needs the "
                                     f"{self.env.sops.role_label(path.escalation_role)}'s approval")
+        if comment.tier == "review" and comment.reviewed_at is None:
+            raise InvalidTransition(f"comment {comment.id} waits on the review list: the "
+                                    f"{self.env.sops.role_label(path.escalation_role)} decides first")
         body = check_reply_text(self.env.settings, comment.account, text)
         now = self.env.clock()
         case = Case(comment_id=comment.id, status=C.REPLY_DRAFTED, reason="direct", sop_id=path.sop.id,

@@ -1,8 +1,9 @@
 """A keyword classifier for tests and demos: deterministic, instant, no model files.
 
 Satisfies :class:`~humas.sentiment.base.Classifier`. A text with a negative word is ``negative`` (escalated), with
-an abusive word it is also ``abusive``, with a question about a problem it ``needs_escalation`` while neutral, with
-a positive word it is ``positive``; anything else is ``neutral``. Never used by humas itself unless passed in.
+an abusive word it is also ``abusive`` (both: tier ``case``), with a hesitant word ("lumayan", "hmm") it is neutral
+with P(negative) 0.45 on the review list, a question or a problem report is a ``question``, with a positive word it
+is ``positive``; anything else is ``neutral``. Never used by humas itself unless passed in.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from humas.sentiment.base import Label, Prediction
+from humas.sentiment.base import Label, Prediction, Tier
 
 NEGATIVE = ("buruk", "kecewa", "lambat", "korupsi", "parah", "jelek", "rusak", "marah", "lelet", "bohong", "pungli")
 POSITIVE = ("terima kasih", "mantap", "bagus", "keren", "hebat", "sukses", "makasih", "apresiasi")
 ABUSIVE = ("goblok", "bangsat", "tolol", "anjing", "bego")
 PROBLEM = ("mati", "bocor", "macet", "belum diperbaiki", "lapor ke mana")
+UNSURE = ("lumayan", "biasa saja", "hmm", "yah")
 
 
 class KeywordClassifier:
@@ -44,13 +46,16 @@ class KeywordClassifier:
             label: Label
             if self._has(text, self.negative) or abusive:
                 label, probs = "negative", {"negative": 0.9, "neutral": 0.07, "positive": 0.03}
+            elif self._has(text, UNSURE):
+                label, probs = "neutral", {"negative": 0.45, "neutral": 0.5, "positive": 0.05}
             elif self._has(text, self.positive):
                 label, probs = "positive", {"negative": 0.03, "neutral": 0.12, "positive": 0.85}
             else:
                 label, probs = "neutral", {"negative": 0.1, "neutral": 0.8, "positive": 0.1}
             problem = bool(self._has(text, self.problem))
-            escalate = label == "negative" or bool(abusive) or problem
-            score = 1.0 if abusive else max(probs["negative"], 0.8 if problem else 0.0)
-            out.append(Prediction(label=label, probabilities=probs, needs_escalation=escalate,
-                                  escalation_score=score, abusive=bool(abusive), matched_abusive=abusive))
+            question = problem or "?" in text
+            tier: Tier = ("case" if label == "negative" or abusive else "review" if probs["negative"] == 0.45
+                          else "question" if question else "none")
+            out.append(Prediction(label=label, probabilities=probs, tier=tier, abusive=bool(abusive),
+                                  matched_abusive=abusive, p_question=1.0 if question else 0.0))
         return out

@@ -25,10 +25,17 @@ def case_opened(notifier: Notifier, sops: SopRegistry, oc: OpenedCase, *, auto_h
     return notifier.notify_role(oc.role, title, body)
 
 
-def reply_failed(notifier: Notifier, path: ResponsePath, case: Case, job_id: int, error: str) -> None:
-    """An approved reply could not be posted: the response and escalation roles are told."""
+def reply_failed(notifier: Notifier, path: ResponsePath, case: Case, job_id: int, error: str, *,
+                 rejected: bool = False) -> None:
+    """An approved reply could not be posted: the response and escalation roles are told what to do next, which
+    differs when the platform refused the reply itself (``rejected``: a retry cannot help)."""
     title = f"Balasan kasus #{case.id} gagal diposting"
     body = (f"Balasan yang sudah disetujui untuk komentar di akun {case.comment.account} gagal diposting.\n"
-            f"Alasan: {error}\nPeriksa job {job_id} lalu kirim ulang dengan: humas queue retry {job_id}")
+            f"Alasan: {error}\n")
+    if rejected:
+        body += (f"Platform menolak balasan ini, jadi mengirim ulang tidak akan berhasil. Bila perlu, balas langsung "
+                 f"di platform, lalu tutup kasus dengan: humas cases dismiss {case.id} --reason \"dibalas manual\"")
+    else:
+        body += f"Periksa job {job_id} lalu kirim ulang dengan: humas queue retry {job_id}"
     for role in dict.fromkeys((path.response_role, path.escalation_role)):
         notifier.notify_role(role, title, body)

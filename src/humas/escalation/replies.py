@@ -42,7 +42,7 @@ class ReplyCompletion:
         self.posted(session, job, job.remote_id or "", job.remote_url)
 
     def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:
-        self.refused(session, job, message)
+        self.refused(session, job, message, rejected=rejected)
 
     def posted(self, session: Session, job: PublicationJob, remote_id: str, remote_url: str | None) -> None:
         """The reply of ``job`` is on the platform as ``remote_id``. Idempotent."""
@@ -62,8 +62,9 @@ class ReplyCompletion:
         record(session, case, "case.reply_posted", SYSTEM, now, role=role,
                data={"job": job.id, "remote_id": remote_id, "remote_url": remote_url})
 
-    def refused(self, session: Session, job: PublicationJob, error: str) -> None:
-        """The reply of ``job`` could not be posted (job ``failed``): noted on the case, people notified."""
+    def refused(self, session: Session, job: PublicationJob, error: str, *, rejected: bool = False) -> None:
+        """The reply of ``job`` could not be posted (job ``failed``): noted on the case, people notified.
+        ``rejected``: the platform refused the reply itself, so retrying cannot help."""
         case = _case(session, job)
         if case is None or case.status != CaseStatus.APPROVED:
             return
@@ -72,7 +73,7 @@ class ReplyCompletion:
         case.note = f"Balasan gagal diposting (job {job.id}): {error}"[:2000]
         record(session, case, "case.reply_failed", SYSTEM, now, role=path.response_role, note=error[:2000],
                data={"job": job.id})
-        reply_failed(self.notifier, path, case, job.id, error)
+        reply_failed(self.notifier, path, case, job.id, error, rejected=rejected)
 
 
 def _case(session: Session, job: PublicationJob) -> Case | None:

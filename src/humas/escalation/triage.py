@@ -63,12 +63,12 @@ def untriaged(limit: int) -> Select[int]:
 
 
 def reason_for(c: Comment) -> str:
-    """Why a comment is escalated: abusive words first, then a negative label, else a problem needing an answer."""
+    """Why a comment is escalated: abusive words first, then negative (the case tier)."""
     if c.abusive:
         return "abusive"
-    if c.label == "negative":
+    if c.label == "negative" or c.tier == "case":
         return "negative"
-    return "needs_answer"
+    return "needs_answer"  # flagged before triage tiers existed: a calm report of a problem
 
 
 class Escalator:

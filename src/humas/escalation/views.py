@@ -18,8 +18,9 @@ from humas.sentiment.base import LABELS
 from humas.store.models import Case, CaseStatus, Comment, Post, StepPeriod
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.REPLY_DRAFTED, CaseStatus.REJECTED, CaseStatus.APPROVED)
-#: Comment filters besides a case status: escalated or abusive, without a case, hidden on the platform.
-COMMENT_STATES = ("flagged", "no_case", "hidden")
+#: Comment filters besides a case status: escalated or abusive, on the review list, questions without an answer,
+#: without a case, hidden on the platform.
+COMMENT_STATES = ("flagged", "to_review", "question", "no_case", "hidden")
 
 
 def _probs(c: Comment) -> dict[str, float] | None:
@@ -35,6 +36,8 @@ def comment_row(env: Env, c: Comment, case: Case | None = None) -> dict[str, Any
         "comment_remote_id": c.remote_id, "parent_remote_id": c.parent_remote_id, "author": c.author_handle,
         "created_at": env.local_iso(c.created_at), "account": c.account, "platform": c.platform,
         "escalate": c.escalate, "abusive": c.abusive, "probabilities": _probs(c), "source": c.source,
+        "tier": c.tier, "p_question": None if c.p_question is None else round(c.p_question, 4),
+        "review_outcome": c.review_outcome, "reviewed_at": env.local_iso(c.reviewed_at),
         "is_own": c.is_own, "hidden": c.hidden, "deleted": c.deleted, "post_url": c.post.remote_url,
         "case_id": case.id if case else None, "case_status": case.status if case else None,
     }
@@ -45,7 +48,8 @@ def comment_query(*, own: bool = False, account: str | None = None, label: str |
     """The one query behind every comment list (CLI, pages, API): comments with their case, if any.
 
     ``label``: a label or ``unclassified``. ``state``: ``flagged`` (escalated or abusive), ``flagged_or_case``,
-    ``no_case``, ``hidden`` or a case status. ``own``: include the accounts' own replies. Unknown values are
+    ``to_review`` (the review list), ``question`` (questions not answered yet), ``no_case``, ``hidden`` or a case
+    status. ``own``: include the accounts' own replies. Unknown values are
     the caller's to refuse; callers add the order and the limit.
     """
     q = select(Comment, Case).outerjoin(Case, Case.comment_id == Comment.id)
@@ -61,6 +65,10 @@ def comment_query(*, own: bool = False, account: str | None = None, label: str |
         q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True)))
     elif state == "flagged_or_case":
         q = q.where(or_(Comment.escalate.is_(True), Comment.abusive.is_(True), Case.id.is_not(None)))
+    elif state == "to_review":
+        q = q.where(Comment.tier == "review", Comment.reviewed_at.is_(None))
+    elif state == "question":
+        q = q.where(Comment.tier == "question", Case.id.is_(None), Comment.deleted.is_(False))
     elif state == "no_case":
         q = q.where(Case.id.is_(None))
     elif state == "hidden":

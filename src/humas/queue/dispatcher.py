@@ -116,6 +116,18 @@ class Dispatcher:
             jobs.release(self.env.db, self.owner, now=self.env.clock())
         return report
 
+    def next_wait(self, report: TickReport, max_wait: float) -> float:
+        """Seconds to wait before the next tick, after ``report``: none when the tick found work (more may be due
+        now), else until the earliest due job, at most ``max_wait`` (jobs scheduled by another process are seen
+        within that). Due jobs the claim skipped (a paused account, one already in flight) wait ``max_wait``."""
+        if report.claimed or report.reaped:
+            return 0.0
+        earliest = jobs.next_due(self.env.db)
+        if earliest is None:
+            return max_wait
+        left = (earliest - self.env.clock()).total_seconds()
+        return max_wait if left <= 0 else min(max_wait, left)
+
     def run_due(self, max_rounds: int = 1000) -> TickReport:
         """Dispatch until nothing is due now (``humas queue run --once``)."""
         total = TickReport()

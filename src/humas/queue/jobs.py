@@ -10,16 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from humas.errors import InvalidInput
-from humas.queue.states import DUE_STATES
 from humas.queue.states import check as check_transition
 from humas.store.engine import Database
 from humas.store.leases import LeaseTable, new_token, owned_by
-from humas.store.models import AccountState, JobState, PublicationJob
+from humas.store.models import JOBS_DUE, JOBS_IN_FLIGHT, AccountState, JobState, PublicationJob
 
 S = JobState
 LEASES = LeaseTable(PublicationJob.id, PublicationJob.lease_owner, PublicationJob.lease_until)
@@ -101,7 +100,7 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
         or_(other.state == S.SENDING, other.lease_until >= now),
     )
     paused = exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused")
-    due = and_(PublicationJob.state.in_(list(DUE_STATES)), PublicationJob.run_at <= now)
+    due = and_(text(JOBS_DUE), PublicationJob.run_at <= now)  # the index's own text, see models.JOBS_DUE
     with db.session() as s:
         # claimed_from = the state before this claim (SET reads the old row), so the worker knows an in-doubt job
         rows = LEASES.claim(
@@ -111,6 +110,13 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
             returning=[PublicationJob.id, PublicationJob.claimed_from],
         )
     return [Claim(r[0], token, r[1]) for r in sorted(rows)]
+
+
+def next_due(db: Database) -> datetime | None:
+    """The earliest ``run_at`` of a job that can be due (the due partial index, first entry), or None."""
+    with db.read() as s:
+        return s.execute(select(PublicationJob.run_at).where(text(JOBS_DUE))
+                         .order_by(PublicationJob.run_at).limit(1)).scalar_one_or_none()
 
 
 def fenced(db: Database, c: Claim, *, states: Sequence[str], now: datetime, **values: Any) -> bool:
@@ -140,13 +146,13 @@ def reap(db: Database, *, now: datetime) -> int:
     with db.session() as s:
         s.execute(
             update(PublicationJob)
-            .where(PublicationJob.state == S.CLAIMED, PublicationJob.lease_until < now)
+            .where(text(JOBS_IN_FLIGHT), PublicationJob.state == S.CLAIMED, PublicationJob.lease_until < now)
             .values(state=PublicationJob.claimed_from, lease_owner=None, lease_until=None, updated_at=now)
             .execution_options(synchronize_session=False)
         )
         res = s.execute(
             update(PublicationJob)
-            .where(PublicationJob.state == S.SENDING, PublicationJob.lease_until < now)
+            .where(text(JOBS_IN_FLIGHT), PublicationJob.state == S.SENDING, PublicationJob.lease_until < now)
             .values(state=S.IN_DOUBT, run_at=now, lease_owner=None, lease_until=None, updated_at=now,
                     last_error="the worker stopped during the platform call; checking the platform before any retry")
             .execution_options(synchronize_session=False)

@@ -40,6 +40,12 @@ def recap_text(env: Env, now: datetime) -> str:
                                                          CaseStatus.REJECTED, CaseStatus.APPROVED]))
                                  .group_by(Case.status)).all())
         late = [o for o in overdue(s, env.sops, env.calendar, now) if o.period.subject_type == "case"]
+        to_review = s.execute(select(func.count()).select_from(Comment)
+                              .where(Comment.tier == "review", Comment.reviewed_at.is_(None))).scalar_one()
+        questions = s.execute(select(func.count()).select_from(Comment)
+                              .outerjoin(Case, Case.comment_id == Comment.id)
+                              .where(Comment.tier == "question", Case.id.is_(None),
+                                     Comment.deleted.is_(False))).scalar_one()
     total = sum(labels.values())
     lines = [f"Rekap respons publik {local:%d-%m-%Y} (sampai pukul {local:%H:%M})", ""]
     parts = [f"{LABEL_ID.get(k, k)} {labels[k]}" for k in ("negative", "neutral", "positive") if labels.get(k)]
@@ -58,6 +64,7 @@ def recap_text(env: Env, now: datetime) -> str:
                         if waiting.get(k))
     lines.append(f"Masih menunggu: {pending or 'tidak ada'}")
     lines.append(f"Melewati mutu baku waktu: {len(late)} kasus")
+    lines.append(f"Perlu ditinjau Redaktur: {to_review} komentar; pertanyaan belum dijawab: {questions}")
     return "\n".join(lines)
 
 

@@ -57,15 +57,23 @@ class AbusiveFilter:
 
     def find(self, text: str) -> tuple[str, ...]:
         """The listed words/phrases found in ``text``, in order of first appearance, without repeats."""
-        tokens = self._candidates(text)
+        return self._match(self._candidates(text))
+
+    def find_in_tokens(self, raw_tokens: list[str]) -> tuple[str, ...]:
+        """Like :meth:`find`, on the output of :meth:`Normalizer.raw_tokens` (saves normalising twice)."""
+        return self._match([_deleet(t) for t in raw_tokens if t not in ("!", "!!", "?")])
+
+    def _match(self, tokens: list[str]) -> tuple[str, ...]:
         found: list[str] = []
+        single = self._single
         for i, tok in enumerate(tokens):
-            if tok in self._single and tok not in found:
+            if tok in single and tok not in found:
                 found.append(tok)
             for phrase in self._phrases:
-                joined = " ".join(phrase)
-                if tuple(tokens[i : i + len(phrase)]) == phrase and joined not in found:
-                    found.append(joined)
+                if tok == phrase[0] and tuple(tokens[i : i + len(phrase)]) == phrase:
+                    joined = " ".join(phrase)
+                    if joined not in found:
+                        found.append(joined)
         return tuple(found)
 
     def __contains__(self, text: object) -> bool:

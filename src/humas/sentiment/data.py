@@ -5,7 +5,8 @@ Formats (detected from the file, not its folder name):
 - TSV without header: ``text<TAB>label`` (SmSA);
 - CSV with a header naming the text column ``text`` or ``sentence`` and the label column ``label`` or
   ``sentiment`` (NusaX ``id,text,label``; IndoLEM ``sentence,sentiment``; gov_comments
-  ``text,sentiment,kind,needs_escalation``). An optional ``needs_escalation`` column (yes/no) is kept.
+  ``text,sentiment,kind,needs_escalation``). Optional ``needs_escalation`` (yes/no) and ``kind`` (complaint,
+  question, praise ...) columns are kept.
 
 Labels are ``negative``/``neutral``/``positive``; ``0``/``1`` mean negative/positive (IndoLEM, where 0 is closer to
 "not positive"; the trainer leaves such rows out by default, see ``train.py``).
@@ -33,13 +34,15 @@ _NO = {"no", "n", "false", "0", "tidak"}
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled comment. ``binary`` is true when the source had only 0/1 labels; ``escalate`` is None if unknown."""
+    """One labelled comment. ``binary`` is true when the source had only 0/1 labels; ``escalate`` and ``kind`` are
+    None when the file does not say (``kind`` is gov_comments' complaint/question/praise/...)."""
 
     text: str
     label: Label
     escalate: bool | None = None
     binary: bool = False
     source: str = ""
+    kind: str | None = None
 
 
 def parse_label(raw: str, where: str) -> Label:
@@ -96,6 +99,7 @@ def _read_csv(fh: Iterator[str], path: Path, source: str) -> Iterator[Example]:
             "(or a TSV without header: text<TAB>label)"
         )
     esc_col = fields.get("needs_escalation")
+    kind_col = fields.get("kind")
     for lineno, row in enumerate(reader, 2):
         text = row.get(text_col)
         raw = row.get(label_col)
@@ -105,8 +109,10 @@ def _read_csv(fh: Iterator[str], path: Path, source: str) -> Iterator[Example]:
         if esc_col is not None:
             value = (row.get(esc_col) or "").strip().lower()
             escalate = True if value in _YES else False if value in _NO else None
+        kind = (row.get(kind_col) or "").strip().lower() or None if kind_col is not None else None
         yield Example(
-            text, parse_label(raw, f"{path}:{lineno}"), escalate, binary=raw.strip() in ("0", "1"), source=source
+            text, parse_label(raw, f"{path}:{lineno}"), escalate, binary=raw.strip() in ("0", "1"), source=source,
+            kind=kind,
         )
 
 

@@ -37,6 +37,6 @@ def build_classifier(
         from humas.sentiment.transformers_backend import TransformersClassifier
 
         return TransformersClassifier(
-            model, batch_size=batch_size, threshold=0.5 if threshold is None else threshold, abusive=abusive
+            model, batch_size=batch_size, threshold=threshold, abusive=abusive
         )
     raise ConfigError(f"unknown sentiment backend {backend!r}; choose one of {', '.join(BACKENDS)}")

@@ -57,6 +57,9 @@ _REDUP_RE = re.compile(r"\b([a-z]{2,})2\b")
 _NUMBER_RE = re.compile(r"\b\d+(?:[.,:/-]\d+)*\b")
 _TOKEN_RE = re.compile(r"[a-z0-9_]+|!+|\?+")
 _ELONGATION_RE = re.compile(r"([a-z])\1{2,}")
+# Cheap pre-checks: a URL match always contains one of these; an emoticon always one of : ; = < -
+_URL_HINT_RE = re.compile(r"https?://|www\.|\.(?:com|id|co|go|net|org|ly|me|info|xyz)\b", re.IGNORECASE)
+_EMOTICON_HINT_RE = re.compile(r"[:;=<-]")
 
 
 def _collapse_elongation(token: str) -> str:
@@ -64,30 +67,41 @@ def _collapse_elongation(token: str) -> str:
     return _ELONGATION_RE.sub(r"\1", token)
 
 
+# ASCII control characters become spaces; everything else ASCII is kept as is.
+_ASCII_TABLE = {c: " " for c in [*range(0x20), 0x7F]}
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]")
+
+
+@lru_cache(maxsize=8192)
+def _map_char(ch: str) -> str:
+    """What one non-ASCII character becomes: an emoji token, a space (controls, separators) or itself."""
+    token = _EMOJI.get(ch)
+    if token is not None:
+        return f" {token} "
+    cat = unicodedata.category(ch)
+    if cat == "So":
+        return " emoji_other "
+    if cat[0] in "CZ":
+        return " "
+    return ch
+
+
 def _clean(text: str) -> str:
     """Cut, unescape HTML, drop tags, invisible and control characters; map emoji. Never raises."""
     text = text[:MAX_CHARS]
-    # Lone surrogates cannot be encoded anywhere downstream.
-    text = text.encode("utf-8", "ignore").decode("utf-8")
-    text = html.unescape(text)
-    text = _TAG_RE.sub(" ", text)
+    if not text.isascii():
+        # Lone surrogates cannot be encoded anywhere downstream.
+        text = text.encode("utf-8", "ignore").decode("utf-8")
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG_RE.sub(" ", text)
+    if text.isascii():
+        return text.translate(_ASCII_TABLE)
     text = unicodedata.normalize("NFKC", text)[:MAX_CHARS]
     text = _INVISIBLE_RE.sub("", text)
     text = _SKIN_TONE_RE.sub("", text)
-    out: list[str] = []
-    for ch in text:
-        token = _EMOJI.get(ch)
-        if token is not None:
-            out.append(f" {token} ")
-            continue
-        cat = unicodedata.category(ch)
-        if cat == "So":
-            out.append(" emoji_other ")
-        elif cat[0] in "CZ":
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return _NON_ASCII_RE.sub(lambda m: _map_char(m.group(0)), text.translate(_ASCII_TABLE))
 
 
 class Normalizer:
@@ -101,15 +115,25 @@ class Normalizer:
         if not isinstance(text, str):
             text = str(text)
         text = _clean(text)
-        text = _EMAIL_RE.sub(" email ", text)
-        text = _URL_RE.sub(" url ", text)
-        text = _MENTION_RE.sub(" mention ", text)
-        text = _HASHTAG_RE.sub(lambda m: " hashtag " + _CAMEL_RE.sub(" ", m.group(1)) + " ", text)
-        text = _EMOTICON_RE.sub(lambda m: f" {_EMOTICONS[m.group(0).lower()]} ", text)
+        # Each pass is skipped when the character it needs is absent (most comments have no @, # or URL).
+        if "@" in text:
+            text = _EMAIL_RE.sub(" email ", text)
+        if _URL_HINT_RE.search(text):
+            text = _URL_RE.sub(" url ", text)
+        if "@" in text:
+            text = _MENTION_RE.sub(" mention ", text)
+        if "#" in text:
+            text = _HASHTAG_RE.sub(lambda m: " hashtag " + _CAMEL_RE.sub(" ", m.group(1)) + " ", text)
+        if _EMOTICON_HINT_RE.search(text):
+            text = _EMOTICON_RE.sub(lambda m: f" {_EMOTICONS[m.group(0).lower()]} ", text)
         text = text.lower()
-        text = _LEET_SYMBOL_RE.sub(lambda m: "a" if m.group(0) == "@" else "s", text)
-        text = _REDUP_RE.sub(r"\1 \1", text)
+        if "@" in text or "$" in text:
+            text = _LEET_SYMBOL_RE.sub(lambda m: "a" if m.group(0) == "@" else "s", text)
+        if "2" in text:
+            text = _REDUP_RE.sub(r"\1 \1", text)
         text = _NUMBER_RE.sub(" num ", text)
+        # Collapsing elongation on the whole text equals collapsing each token: letters in a row are one token.
+        text = _ELONGATION_RE.sub(r"\1", text)
         tokens: list[str] = []
         for tok in _TOKEN_RE.findall(text):
             if tok[0] == "!":
@@ -117,14 +141,19 @@ class Normalizer:
             elif tok[0] == "?":
                 tokens.append("?")
             else:
-                tokens.append(_collapse_elongation(tok))
+                tokens.append(tok)
         return tokens
 
     def tokens(self, text: str) -> list[str]:
         """Normalised tokens: :meth:`raw_tokens` with slang, Javanese and Sundanese words mapped."""
+        return self.map_tokens(self.raw_tokens(text))
+
+    def map_tokens(self, raw: list[str]) -> list[str]:
+        """Map slang in a :meth:`raw_tokens` list (split out so the abusive filter can share the raw tokens)."""
+        slang = self.slang
         out: list[str] = []
-        for tok in self.raw_tokens(text):
-            mapped = self.slang.get(tok)
+        for tok in raw:
+            mapped = slang.get(tok)
             if mapped is None:
                 out.append(tok)
             else:

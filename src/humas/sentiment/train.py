@@ -1,42 +1,57 @@
 """Training the default model from data folders (``humas sentiment train``).
 
 Data: every ``train.csv``/``train.tsv`` under the given folders (formats in ``data.py``); ``valid.*`` files are
-only scored, never trained on. Rows are weighted by source: gov_comments (closest to real traffic) and
-``extra_examples`` (Redaktur corrections) count several times. Binary 0/1 sources (IndoLEM) are left out by
-default: label 0 means "not positive" (news and neutral tweets included), not "negative", and adding only their
-positive rows (``use_binary_positives``) lowered cross-validated macro-F1 on gov_comments (0.831 → 0.845 without).
-A second, in-domain head fitted on gov_comments (+ feedback) only is mixed into the general head in logit space
-(``domain_mix``): it learns the register of comments under government posts ("min", "kapan", sarcastic praise).
+only scored, never trained on and never used for a choice. Rows are weighted by source (``source_weights``):
+gov_comments (closest to real traffic) and ``extra_examples`` (Redaktur corrections) count more. Binary 0/1 rows
+(IndoLEM) are used as ``binary_rows`` says: ``none``, or ``positives`` (label 1 as positive; label 0 is "not
+positive", so those rows are left out).
 
-The escalation threshold is chosen by stratified cross-validation on the gov_comments TRAIN rows: the highest
-P(negative) threshold at which out-of-fold negative recall of the full escalation rule stays >= ``target_recall``
-(a margin above the 0.95 the project requires). The valid splits play no part in any choice.
+Heads (all logistic regression on the same features, see ``features.py``):
+
+- sentiment: multinomial over all rows, classes balanced, optionally mixed in logit space with an in-domain head
+  fitted on gov_comments (+ feedback) only (``domain_mix``);
+- question: binary, on gov_comments rows: target = a question that is not a complaint (``kind == question`` and not
+  negative) or a calm problem report (neutral with ``needs_escalation``); combined with the rule
+  :func:`~humas.sentiment.questions.question_score` as ``question_mode`` says.
+
+Thresholds (:func:`choose_thresholds`) come from out-of-fold predictions on the gov_comments TRAIN rows in a
+repeated stratified k-fold over all training rows (:func:`cross_validate`), NusaX-id rows kept in the fold of the
+SmSA row they were rewritten from:
+
+- review = the highest P(negative) threshold at which negative recall of (case or review) >= ``target_recall``
+  (0.97, a margin above the required 0.95);
+- case = the lowest threshold from which on case precision >= ``target_case_precision`` (0.80, a margin above the
+  required 0.75) and the case share <= ``max_case_share`` (0.50); never below review;
+- question = the threshold maximising the F1 of the question tier against the question target.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold
 
 from humas.errors import InvalidInput
-from humas.sentiment.abusive import AbusiveFilter, default_abusive_filter
-from humas.sentiment.base import LABELS, Label
+from humas.sentiment.abusive import default_abusive_filter
+from humas.sentiment.base import LABELS, Label, Thresholds
 from humas.sentiment.data import Example, find_split_files, read_labelled_file
-from humas.sentiment.features import CueMatcher, Vectorizer, default_cues, extract
-from humas.sentiment.model import LinearArtifact
+from humas.sentiment.features import CueMatcher, FeatureConfig, Vectorizer, default_cues, extract
+from humas.sentiment.model import LinearArtifact, combine_question, softmax
 from humas.sentiment.normalize import default_normalizer
+from humas.sentiment.questions import question_score
 
 GOV_SOURCE = "gov_comments"
 FEEDBACK_SOURCE = "feedback"
+IN_DOMAIN = (GOV_SOURCE, FEEDBACK_SOURCE)
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called while training; the CLI draws a rich progress bar from it."""
@@ -44,45 +59,58 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Knobs of the default model. Values are those chosen by cross-validation on gov_comments train."""
+    """Knobs of the default model. Defaults are those chosen by repeated cross-validation (see the model card)."""
 
     source_weights: Mapping[str, float] = field(
-        default_factory=lambda: {GOV_SOURCE: 6.0, FEEDBACK_SOURCE: 8.0, "indolem_sentiment": 0.3}
+        default_factory=lambda: {GOV_SOURCE: 1.0, FEEDBACK_SOURCE: 6.0, "indolem_sentiment": 0.5}
     )
     balance_classes: bool = True
-    c: float = 1.5
-    esc_c: float = 2.0
-    domain_mix: float = 0.25
+    c: float = 2.0
+    domain_mix: float = 0.15
     domain_c: float = 6.0
+    question_c: float = 4.0
+    question_mode: str = "max"
     block_weights: Mapping[str, float] = field(default_factory=lambda: {"word": 1.0, "char": 1.0, "cue": 0.5})
     min_df: Mapping[str, int] = field(default_factory=lambda: {"word": 2, "char": 3, "cue": 1})
     max_features: Mapping[str, int] = field(default_factory=lambda: {"word": 40000, "char": 60000})
-    use_binary_positives: bool = False
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    binary_rows: str = "none"
     target_recall: float = 0.97
-    escalate_threshold: float = 0.5
+    target_case_precision: float = 0.80
+    max_case_share: float = 0.50
     folds: int = 5
+    repeats: int = 2
     seed: int = 13
 
 
 @dataclass
 class Featurised:
-    """Examples with their extracted term counts (extraction is the slow part, so it is done once)."""
+    """Examples with their normalised tokens and extracted term counts (extraction is slow, so it is done once)."""
 
     examples: list[Example]
+    tokens: list[list[str]]
     docs: list[dict[str, Counter[str]]]
 
+    def subset(self, idx: Sequence[int] | npt.NDArray[np.int64]) -> Featurised:
+        return Featurised([self.examples[i] for i in idx], [self.tokens[i] for i in idx], [self.docs[i] for i in idx])
 
-def featurise(examples: Sequence[Example], progress: Progress | None = None) -> Featurised:
+
+def featurise(examples: Sequence[Example], config: TrainConfig | None = None,
+              progress: Progress | None = None) -> Featurised:
     """Normalise and extract features of every example."""
+    features = (config or TrainConfig()).features
     normalizer = default_normalizer()
     cues = CueMatcher(default_cues())
+    tokens: list[list[str]] = []
     docs: list[dict[str, Counter[str]]] = []
     total = len(examples)
     for i, ex in enumerate(examples, 1):
-        docs.append(extract(normalizer.tokens(ex.text), cues))
+        toks = normalizer.tokens(ex.text)
+        tokens.append(toks)
+        docs.append(extract(toks, cues, features))
         if progress is not None and (i % 500 == 0 or i == total):
             progress("features", i, total)
-    return Featurised(list(examples), docs)
+    return Featurised(list(examples), tokens, docs)
 
 
 def load_split(data_dirs: Iterable[Path | str], split: str) -> list[Example]:
@@ -94,9 +122,18 @@ def load_split(data_dirs: Iterable[Path | str], split: str) -> list[Example]:
     return examples
 
 
-def _usable(ex: Example, config: TrainConfig) -> bool:
-    # IndoLEM "0" is "not positive": only its positive rows carry a clean 3-class label.
-    return not ex.binary or (config.use_binary_positives and ex.label == "positive")
+def usable(ex: Example, config: TrainConfig) -> bool:
+    """Whether a row is trained on: 3-class rows always; binary rows as ``config.binary_rows`` says."""
+    if not ex.binary:
+        return True
+    return config.binary_rows == "positives" and ex.label == "positive"
+
+
+def question_target(ex: Example) -> int | None:
+    """1 for a non-complaint question or a calm problem report, 0 otherwise; None when the row has no ``kind``."""
+    if ex.kind is None:
+        return None
+    return int((ex.kind == "question" and ex.label != "negative") or (ex.label == "neutral" and bool(ex.escalate)))
 
 
 def _weights(examples: Sequence[Example], config: TrainConfig) -> npt.NDArray[np.float64]:
@@ -111,112 +148,221 @@ def _weights(examples: Sequence[Example], config: TrainConfig) -> npt.NDArray[np
     return w
 
 
-def _escalation_target(ex: Example) -> int:
-    return int(ex.escalate if ex.escalate is not None else ex.label == "negative")
-
-
-def fit(data: Featurised, config: TrainConfig, threshold: float = 0.5) -> LinearArtifact:
-    """Fit vocabularies and both heads on ``data`` (rows ``_usable`` under ``config``)."""
-    keep = [i for i, ex in enumerate(data.examples) if _usable(ex, config)]
-    examples = [data.examples[i] for i in keep]
-    docs = [data.docs[i] for i in keep]
+def fit(data: Featurised, config: TrainConfig, thresholds: Thresholds | None = None) -> LinearArtifact:
+    """Fit vocabularies and heads on ``data`` (rows :func:`usable` under ``config``)."""
+    keep = [i for i, ex in enumerate(data.examples) if usable(ex, config)]
+    part = data.subset(keep)
+    examples = part.examples
     if len({ex.label for ex in examples}) < len(LABELS):
         raise InvalidInput("training data must contain negative, neutral and positive examples")
     vectorizer = Vectorizer.fit(
-        docs, min_df=config.min_df, max_features=config.max_features, weights=config.block_weights
+        part.docs, min_df=config.min_df, max_features=config.max_features, weights=config.block_weights,
+        config=config.features,
     )
-    x = vectorizer.transform(docs)
+    x = vectorizer.transform(part.docs)
     y = np.array([LABELS.index(ex.label) for ex in examples])
     w = _weights(examples, config)
-    head = LogisticRegression(C=config.c, max_iter=2000)
+    head = LogisticRegression(C=config.c, max_iter=3000)
     head.fit(x, y, sample_weight=w / w.mean())
     coef, intercept = head.coef_, head.intercept_
-    gov = np.array([ex.source in (GOV_SOURCE, FEEDBACK_SOURCE) for ex in examples])
+    gov = np.array([ex.source in IN_DOMAIN for ex in examples])
     if config.domain_mix > 0 and len(set(y[gov])) == len(LABELS):
         # An in-domain head, mixed in logit space: government comments have their own cues ("min", "kapan").
-        domain = LogisticRegression(C=config.domain_c, max_iter=2000, class_weight="balanced")
+        domain = LogisticRegression(C=config.domain_c, max_iter=3000, class_weight="balanced")
         domain.fit(x[gov], y[gov])
         coef = (1 - config.domain_mix) * coef + config.domain_mix * domain.coef_
         intercept = (1 - config.domain_mix) * intercept + config.domain_mix * domain.intercept_
-    y_esc = np.array([_escalation_target(ex) for ex in examples])
-    w_esc = np.array([config.source_weights.get(ex.source, 1.0) for ex in examples], dtype=np.float64)
-    esc = LogisticRegression(C=config.esc_c, max_iter=2000, class_weight="balanced")
-    esc.fit(x, y_esc, sample_weight=w_esc / w_esc.mean())
+    q_rows = [(i, t) for i, ex in enumerate(examples) if (t := question_target(ex)) is not None]
+    q_coef: npt.NDArray[np.float32] | None = None
+    q_intercept = 0.0
+    if config.question_mode != "rule" and len({t for _, t in q_rows}) == 2:
+        q = LogisticRegression(C=config.question_c, max_iter=3000, class_weight="balanced")
+        q.fit(x[[i for i, _ in q_rows]], np.array([t for _, t in q_rows]))
+        q_coef, q_intercept = q.coef_[0].astype(np.float32), float(q.intercept_[0])
     return LinearArtifact(
         vectorizer=vectorizer,
         coef=coef.astype(np.float32),
         intercept=intercept.astype(np.float32),
-        esc_coef=esc.coef_[0].astype(np.float32),
-        esc_intercept=float(esc.intercept_[0]),
-        threshold=threshold,
-        escalate_threshold=config.escalate_threshold,
+        thresholds=thresholds or Thresholds(0.5, 0.5),
+        q_coef=q_coef,
+        q_intercept=q_intercept,
+        question_mode=config.question_mode if q_coef is not None else "rule",
     )
 
 
-def predict(artifact: LinearArtifact, docs: Sequence[dict[str, Counter[str]]]) -> tuple[
-    npt.NDArray[np.float64], npt.NDArray[np.float64]
-]:
-    """(probabilities n × 3, escalation-head probabilities n) for already extracted documents."""
-    x = artifact.vectorizer.transform(docs)
-    logits = np.asarray(x @ artifact.coef.T, dtype=np.float64) + artifact.intercept
-    logits -= logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
-    probs /= probs.sum(axis=1, keepdims=True)
-    esc = np.asarray(x @ artifact.esc_coef, dtype=np.float64).ravel() + artifact.esc_intercept
-    return probs, 1.0 / (1.0 + np.exp(-esc))
+def predict(artifact: LinearArtifact, data: Featurised) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """(probabilities n × 3, P(question) n) for already normalised rows."""
+    x = artifact.vectorizer.transform(data.docs)
+    probs = softmax(np.asarray(x @ artifact.coef.T, dtype=np.float64) + artifact.intercept)
+    head = None
+    if artifact.q_coef is not None:
+        z = np.asarray(x @ artifact.q_coef, dtype=np.float64).ravel() + artifact.q_intercept
+        head = 1.0 / (1.0 + np.exp(-z))
+    rule = np.array([question_score(ex.text) for ex in data.examples])
+    return probs, combine_question(head, rule, artifact.question_mode)
+
+
+def nusax_groups(examples: Sequence[Example], min_cosine: float = 0.5) -> npt.NDArray[np.int64]:
+    """A CV group per row; a NusaX-id row joins the group of the SmSA row it was rewritten from (char-4-gram
+    TF-IDF cosine >= ``min_cosine``), so the pair never sits on both sides of a fold."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    groups = np.arange(len(examples))
+    smsa = [i for i, ex in enumerate(examples) if ex.source == "smsa"]
+    nusax = [i for i, ex in enumerate(examples) if ex.source == "nusax_id"]
+    if not smsa or not nusax:
+        return groups
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), lowercase=True)
+    a = vec.fit_transform([examples[i].text for i in smsa])
+    b = vec.transform([examples[i].text for i in nusax])
+    sims = (b @ a.T).tocsr()
+    for row, i in enumerate(nusax):
+        lo, hi = sims.indptr[row], sims.indptr[row + 1]
+        if hi > lo:
+            best = lo + int(np.argmax(sims.data[lo:hi]))
+            if sims.data[best] >= min_cosine:
+                groups[i] = smsa[int(sims.indices[best])]
+    return groups
 
 
 @dataclass
 class CrossValidation:
-    """Out-of-fold predictions on the in-domain (gov_comments) training rows."""
+    """Out-of-fold predictions of every repeat for every training row (usable or not)."""
 
-    labels: list[Label]
-    escalate: list[bool]
-    probs: npt.NDArray[np.float64]
-    esc: npt.NDArray[np.float64]
-    abusive: npt.NDArray[np.bool_]
+    examples: list[Example]
+    probs: npt.NDArray[np.float64]  # repeats × n × 3
+    p_question: npt.NDArray[np.float64]  # repeats × n
+    abusive: npt.NDArray[np.bool_]  # n
+    seconds: float = 0.0
 
 
-def cross_validate(
-    data: Featurised, config: TrainConfig, abusive: AbusiveFilter, progress: Progress | None = None
-) -> CrossValidation | None:
-    """Stratified k-fold over gov_comments train rows, all other rows always in training. None without gov rows."""
-    gov = [i for i, ex in enumerate(data.examples) if ex.source == GOV_SOURCE]
-    if len(gov) < config.folds * 4:
-        return None
-    rest = [i for i, ex in enumerate(data.examples) if ex.source != GOV_SOURCE]
-    strata = [f"{data.examples[i].label}/{data.examples[i].escalate}" for i in gov]
-    probs = np.zeros((len(gov), len(LABELS)))
-    esc = np.zeros(len(gov))
-    folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
-    for k, (tr, te) in enumerate(folds.split(np.zeros(len(gov)), strata), 1):
-        idx = rest + [gov[j] for j in tr]
-        part = Featurised([data.examples[i] for i in idx], [data.docs[i] for i in idx])
-        artifact = fit(part, config)
-        p, e = predict(artifact, [data.docs[gov[j]] for j in te])
-        probs[te] = p
-        esc[te] = e
+def cv_splits(
+    examples: Sequence[Example], config: TrainConfig
+) -> list[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """(train, test) index pairs of a repeated stratified group k-fold over ``examples`` (strata: source/label,
+    and kind on gov_comments; groups: :func:`nusax_groups`); repeat ``r`` is folds ``r*folds`` to ``(r+1)*folds``."""
+    strata = [f"{ex.source}/{ex.label}/{ex.kind or ''}" for ex in examples]
+    # Rare strata cannot be spread over the folds; join them to the largest stratum of their source/label.
+    counts = Counter(strata)
+    largest: dict[str, str] = {}
+    for s, _ in counts.most_common():
+        largest.setdefault(s.rsplit("/", 1)[0], s)
+    strata = [s if counts[s] >= config.folds else largest[s.rsplit("/", 1)[0]] for s in strata]
+    groups = nusax_groups(examples)
+    out = []
+    for r in range(config.repeats):
+        folds = StratifiedGroupKFold(n_splits=config.folds, shuffle=True, random_state=config.seed + r)
+        out.extend(folds.split(np.zeros(len(examples)), strata, groups))
+    return out
+
+
+def cross_validate(data: Featurised, config: TrainConfig, progress: Progress | None = None) -> CrossValidation:
+    """Out-of-fold predictions for every row and repeat of :func:`cv_splits`."""
+    start = time.perf_counter()
+    n = len(data.examples)
+    probs = np.zeros((config.repeats, n, len(LABELS)))
+    p_question = np.zeros((config.repeats, n))
+    splits = cv_splits(data.examples, config)
+    for k, (tr, te) in enumerate(splits):
+        r = k // config.folds
+        artifact = fit(data.subset(tr), config)
+        p, q = predict(artifact, data.subset(te))
+        probs[r, te] = p
+        p_question[r, te] = q
         if progress is not None:
-            progress("cross-validation", k, config.folds)
-    examples = [data.examples[i] for i in gov]
+            progress("cross-validation", k + 1, len(splits))
+    abusive = default_abusive_filter()
     return CrossValidation(
-        labels=[ex.label for ex in examples],
-        escalate=[bool(ex.escalate) for ex in examples],
+        examples=list(data.examples),
         probs=probs,
-        esc=esc,
-        abusive=np.array([bool(abusive.find(ex.text)) for ex in examples]),
+        p_question=p_question,
+        abusive=np.array([bool(abusive.find(ex.text)) for ex in data.examples]),
+        seconds=time.perf_counter() - start,
     )
 
 
-def choose_threshold(cv: CrossValidation, target_recall: float, escalate_threshold: float) -> float:
-    """Highest P(negative) threshold whose out-of-fold negative recall (full escalation rule) >= target."""
-    negative = np.array([label == "negative" for label in cv.labels])
-    other = cv.abusive | (cv.esc >= escalate_threshold)
-    for t in np.round(np.arange(0.80, 0.049, -0.01), 2):
-        escalated = other | (cv.probs[:, 0] >= t)
-        if escalated[negative].mean() >= target_recall:
-            return float(t)
-    return 0.05
+def _grid() -> npt.NDArray[np.float64]:
+    return np.round(np.arange(0.01, 0.991, 0.01), 2)
+
+
+def choose_thresholds(
+    p_negative: npt.NDArray[np.float64],
+    negative: npt.NDArray[np.bool_],
+    abusive: npt.NDArray[np.bool_],
+    p_question: npt.NDArray[np.float64],
+    is_question: npt.NDArray[np.bool_],
+    config: TrainConfig,
+) -> Thresholds:
+    """The three thresholds by the rules in the module docstring (inputs: out-of-fold, in-domain rows)."""
+    grid = _grid()
+    review = 0.01
+    for t in grid[::-1]:
+        if (abusive | (p_negative >= t))[negative].mean() >= config.target_recall:
+            review = float(t)
+            break
+    case = 0.99
+    for t in grid[::-1]:
+        flagged = abusive | (p_negative >= t)
+        if not flagged.any():
+            continue
+        if negative[flagged].mean() < config.target_case_precision or flagged.mean() > config.max_case_share:
+            break
+        case = float(t)
+    case = max(case, review)
+    falls_through = ~abusive & (p_negative < review)
+    best_f1, question = -1.0, 0.5
+    for t in grid:
+        hit = falls_through & (p_question >= t)
+        tp = float((hit & is_question).sum())
+        f1 = 2 * tp / (hit.sum() + is_question.sum()) if hit.sum() + is_question.sum() else 0.0
+        if f1 > best_f1 + 1e-9:
+            best_f1, question = f1, float(t)
+    return Thresholds(case=case, review=review, question=question)
+
+
+def cv_thresholds(cv: CrossValidation, config: TrainConfig) -> Thresholds:
+    """:func:`choose_thresholds` on the in-domain rows, out-of-fold predictions of all repeats pooled."""
+    gov = np.array([ex.source == GOV_SOURCE for ex in cv.examples])
+    if gov.sum() < 20:
+        return Thresholds(case=0.5, review=0.35)
+    reps = cv.probs.shape[0]
+    negative = np.tile(np.array([ex.label == "negative" for ex in cv.examples])[gov], reps)
+    is_q = np.tile(np.array([question_target(ex) == 1 for ex in cv.examples])[gov], reps)
+    return choose_thresholds(
+        cv.probs[:, gov, 0].ravel(), negative, np.tile(cv.abusive[gov], reps), cv.p_question[:, gov].ravel(), is_q,
+        config,
+    )
+
+
+def cv_report(cv: CrossValidation, thresholds: Thresholds, config: TrainConfig) -> dict[str, Any]:
+    """Per source: mean and std over repeats of the out-of-fold figures (see ``evaluate.metrics``)."""
+    from humas.sentiment.evaluate import metrics
+
+    out: dict[str, Any] = {}
+    for source in sorted({ex.source for ex in cv.examples}):
+        idx = [i for i, ex in enumerate(cv.examples) if ex.source == source]
+        rows = [cv.examples[i] for i in idx]
+        per_repeat = [
+            metrics(rows, cv.probs[r, idx], cv.p_question[r, idx], cv.abusive[idx], thresholds,
+                    binary=all(ex.binary for ex in rows))
+            for r in range(cv.probs.shape[0])
+        ]
+        keys = ("macro_f1", "negative_recall", "case_share", "review_share", "question_share", "case_precision")
+        out[source] = {"n": len(rows), "trained_on": any(usable(ex, config) for ex in rows)} | {
+            k: {"mean": round(float(np.mean([m[k] for m in per_repeat])), 4),
+                "std": round(float(np.std([m[k] for m in per_repeat])), 4)}
+            for k in keys
+        }
+    return out
+
+
+def _feedback_examples(extra: Iterable[tuple[str, Label]]) -> list[Example]:
+    out: list[Example] = []
+    for text, label in extra:
+        if label not in LABELS:
+            raise InvalidInput(f"feedback label {label!r} is not one of {', '.join(LABELS)}")
+        out.append(Example(text, label, source=FEEDBACK_SOURCE))
+    return out
 
 
 def train(
@@ -226,76 +372,101 @@ def train(
     extra_examples: Iterable[tuple[str, Label]] = (),
     config: TrainConfig | None = None,
     progress: Progress | None = None,
+    thresholds: Thresholds | None = None,
 ) -> dict[str, Any]:
-    """Train, choose the threshold by CV, save the artifact to ``out_dir`` and return the validation report.
+    """Train, choose the thresholds by CV (unless ``thresholds`` is given), save to ``out_dir``; return the
+    report of every valid split (:func:`evaluate.score_examples`).
 
-    ``extra_examples`` are (text, label) pairs such as Redaktur corrections; they are weighted by
-    ``config.source_weights["feedback"]``. The report maps each valid split to :func:`evaluate.score` output.
+    ``extra_examples`` are (text, label) pairs such as Redaktur corrections, weighted by
+    ``config.source_weights["feedback"]``.
     """
-    from humas.sentiment.evaluate import score_examples
-
     config = config or TrainConfig()
-    examples = load_split(data_dirs, "train")
-    for text, label in extra_examples:
-        if label not in LABELS:
-            raise InvalidInput(f"feedback label {label!r} is not one of {', '.join(LABELS)}")
-        examples.append(Example(text, label, source=FEEDBACK_SOURCE))
+    examples = load_split(data_dirs, "train") + _feedback_examples(extra_examples)
     if not examples:
         raise InvalidInput(f"no train.csv/train.tsv files under {', '.join(map(str, data_dirs))}")
-    data = featurise(examples, progress)
-    abusive = default_abusive_filter()
-    cv = cross_validate(data, config, abusive, progress)
-    threshold = (
-        choose_threshold(cv, config.target_recall, config.escalate_threshold) if cv is not None else 0.35
-    )
+    data = featurise(examples, config, progress)
+    meta: dict[str, Any] = {}
+    if thresholds is None:
+        cv = cross_validate(data, config, progress)
+        thresholds = cv_thresholds(cv, config)
+        meta["cv"] = cv_report(cv, thresholds, config)
+        meta["cv_seconds"] = round(cv.seconds, 1)
+        rule = (
+            f"{config.repeats}x{config.folds}-fold stratified CV over all train rows, out-of-fold P(negative) on "
+            f"{GOV_SOURCE} train: review = highest threshold with negative recall (case or review) >= "
+            f"{config.target_recall}; case = lowest threshold from which case precision >= "
+            f"{config.target_case_precision} and case share <= {config.max_case_share}; question = best F1"
+        )
+    else:
+        rule = "given (reused from the current model)"
     if progress is not None:
         progress("final model", 0, 1)
-    artifact = fit(data, config, threshold)
+    artifact = fit(data, config, thresholds)
     if progress is not None:
         progress("final model", 1, 1)
-    counts = Counter(ex.source for ex in examples if _usable(ex, config))
+    counts = Counter(ex.source for ex in examples if usable(ex, config))
     artifact.meta = {
         "trained_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "train_rows": dict(sorted(counts.items())),
-        "config": {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in asdict(config).items()},
-        "threshold_rule": (
-            f"highest P(negative) threshold with out-of-fold negative recall >= {config.target_recall} "
-            f"({config.folds}-fold CV on {GOV_SOURCE} train, escalation head at {config.escalate_threshold})"
-        ),
+        "config": _config_dict(config),
+        "threshold_rule": rule,
+        "targets": {"negative_recall": config.target_recall, "case_precision": config.target_case_precision,
+                    "max_case_share": config.max_case_share},
+        **meta,
     }
-    if cv is not None:
-        artifact.meta["cv_gov_train"] = _cv_summary(cv, threshold, config.escalate_threshold)
-    artifact.save(out_dir)
-
-    from humas.sentiment.model import LinearClassifier
-
-    classifier = LinearClassifier(artifact, abusive=abusive)
-    report: dict[str, Any] = {}
-    valid = load_split(data_dirs, "valid")
-    for source in sorted({ex.source for ex in valid}):
-        rows = [ex for ex in valid if ex.source == source]
-        report[source] = score_examples(classifier, rows)
+    report = score_valid(artifact, data_dirs)
     artifact.meta["valid"] = {
-        source: {k: r[k] for k in ("n", "macro_f1", "negative_recall", "negative_precision")}
+        source: {k: r[k] for k in ("n", "macro_f1", "negative_recall", "case_share", "review_share",
+                                   "question_share", "case_precision")}
         for source, r in report.items()
     }
     artifact.save(out_dir)
     return report
 
 
-def _cv_summary(cv: CrossValidation, threshold: float, escalate_threshold: float) -> dict[str, float]:
-    from sklearn.metrics import f1_score
+def score_valid(artifact: LinearArtifact, data_dirs: Sequence[Path | str]) -> dict[str, dict[str, Any]]:
+    """:func:`evaluate.score_examples` of ``artifact`` on every valid split (binary files scored as binary)."""
+    from humas.sentiment.evaluate import score_examples
+    from humas.sentiment.model import LinearClassifier
 
-    pred = [LABELS[int(i)] for i in cv.probs.argmax(axis=1)]
-    negative = np.array([label == "negative" for label in cv.labels])
-    escalated = cv.abusive | (cv.esc >= escalate_threshold) | (cv.probs[:, 0] >= threshold)
-    return {
-        "macro_f1": round(float(f1_score(cv.labels, pred, average="macro")), 4),
-        "negative_recall": round(float(escalated[negative].mean()), 4),
-        "negative_precision": round(float(negative[escalated].mean()), 4),
-    }
+    classifier = LinearClassifier(artifact)
+    valid = load_split(data_dirs, "valid")
+    report: dict[str, dict[str, Any]] = {}
+    for source in sorted({ex.source for ex in valid}):
+        rows = [ex for ex in valid if ex.source == source]
+        report[source] = score_examples(classifier, rows, binary=all(ex.binary for ex in rows))
+    return report
+
+
+def _config_dict(config: TrainConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in asdict(config).items():
+        out[k] = dict(v) if isinstance(v, Mapping) else v
+    return out
+
+
+def config_from_meta(meta: Mapping[str, Any]) -> TrainConfig | None:
+    """The recipe a model was trained with (``meta.json["config"]``), so a retrain repeats it; None when the
+    artifact does not record one. Keys this version does not know are ignored, missing ones take the defaults."""
+    recorded = meta.get("config")
+    if not isinstance(recorded, Mapping):
+        return None
+    known = {f.name for f in fields(TrainConfig)}
+    values: dict[str, Any] = {k: v for k, v in recorded.items() if k in known}
+    if isinstance(values.get("features"), Mapping):
+        feature_fields = {f.name for f in fields(FeatureConfig)}
+        values["features"] = FeatureConfig(**{k: v for k, v in values["features"].items() if k in feature_fields})
+    else:
+        values.pop("features", None)
+    return TrainConfig(**values)
 
 
 def with_overrides(config: TrainConfig, **changes: Any) -> TrainConfig:
     """A copy of ``config`` with fields replaced (used by experiments and tests)."""
     return replace(config, **changes)
+
+
+__all__ = [
+    "CrossValidation", "Featurised", "TrainConfig", "choose_thresholds", "config_from_meta", "cross_validate",
+    "cv_report", "cv_thresholds", "featurise", "fit", "load_split", "predict", "score_valid", "train", "with_overrides",
+]

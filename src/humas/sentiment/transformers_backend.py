@@ -17,17 +17,30 @@ three-label models, and negative/positive for two-label models. Checkpoints fine
 use the opposite order (positive=0, neutral=1, negative=2; e.g. mdhugol/indonesia-bert-sentiment-classification);
 for those pass ``label_map={"LABEL_0": "positive", "LABEL_1": "neutral", "LABEL_2": "negative"}``, which takes
 precedence over this table. Any other name is an InvalidInput error, never a guess.
+
+Triage thresholds (:class:`~humas.sentiment.base.Thresholds`), first match wins: the ``thresholds`` argument; a
+single ``threshold`` argument (case = review = threshold, as ``[sentiment] threshold`` in the config); the
+``humas.json`` written next to the weights by ``humas sentiment finetune`` (also its ``max_length``); else
+case = review = 0.5. P(question) comes from :func:`~humas.sentiment.questions.question_score`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from humas.errors import InvalidInput, Unavailable
 from humas.sentiment.abusive import AbusiveFilter, default_abusive_filter
-from humas.sentiment.base import LABELS, Label, Prediction, escalation_decision
+from humas.sentiment.base import LABELS, Label, Prediction, Thresholds, triage
+from humas.sentiment.questions import question_score
+
+METADATA_FILE = "humas.json"
+"""What ``humas sentiment finetune`` writes next to the weights: thresholds, training data, validation metrics."""
+DEFAULT_THRESHOLD = 0.5
+DEFAULT_MAX_LENGTH = 256
 
 _NAMED: dict[str, Label] = {
     "negative": "negative", "neg": "negative", "negatif": "negative",
@@ -65,8 +78,35 @@ def map_labels(id2label: Mapping[int, str], overrides: Mapping[str, str] | None 
     return mapped
 
 
+def read_metadata(model: str | Path) -> dict[str, Any] | None:
+    """The ``humas.json`` of a local model directory, None when there is none (hub ids, foreign checkpoints).
+
+    Unreadable JSON or thresholds outside ``0 <= review <= case <= 1`` → InvalidInput naming the file.
+    """
+    path = Path(model) / METADATA_FILE
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("not a JSON object")
+        if "thresholds" in meta:
+            thresholds_from(meta)
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidInput(f"{path}: not a valid humas model file ({exc})") from exc
+    return meta
+
+
+def thresholds_from(meta: Mapping[str, Any]) -> Thresholds:
+    """:class:`Thresholds` from a ``humas.json`` mapping (``{"thresholds": {"case", "review", "question"}}``)."""
+    raw = meta["thresholds"]
+    return Thresholds(
+        case=float(raw["case"]), review=float(raw["review"]), question=float(raw.get("question", 0.5))
+    )
+
+
 class TransformersClassifier:
-    """Batched, truncated inference with ``AutoModelForSequenceClassification``; escalation by P(negative)."""
+    """Batched, truncated inference with ``AutoModelForSequenceClassification``; triage by P(negative)."""
 
     name = "transformers"
 
@@ -74,13 +114,16 @@ class TransformersClassifier:
         self,
         model: str,
         batch_size: int = 32,
-        max_length: int = 256,
+        max_length: int | None = None,
         device: str = "cpu",
         *,
-        threshold: float = 0.5,
+        threshold: float | None = None,
+        thresholds: Thresholds | None = None,
         abusive: AbusiveFilter | None = None,
         label_map: Mapping[str, str] | None = None,
     ) -> None:
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise InvalidInput(f"threshold must be between 0 and 1, got {threshold}")
         try:
             import torch
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
@@ -89,6 +132,7 @@ class TransformersClassifier:
                 f"the transformers backend needs torch and transformers ({exc.name} is missing): "
                 "pip install 'humas[transformers]'"
             ) from exc
+        meta = read_metadata(model)
         offline = os.environ.get("HF_HUB_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
         try:
             self._tokenizer: Any = AutoTokenizer.from_pretrained(model, local_files_only=offline)
@@ -102,9 +146,21 @@ class TransformersClassifier:
         self.model = model
         self.device = device
         self.batch_size = max(1, batch_size)
+        self.metadata: dict[str, Any] = meta or {}
+        if max_length is None:
+            max_length = int(self.metadata.get("max_length", DEFAULT_MAX_LENGTH))
         self.max_length = max_length
-        self.threshold = threshold
+        if thresholds is None and threshold is not None:
+            thresholds = Thresholds(case=threshold, review=threshold)
+        if thresholds is None and "thresholds" in self.metadata:
+            thresholds = thresholds_from(self.metadata)
+        self.thresholds = thresholds or Thresholds(case=DEFAULT_THRESHOLD, review=DEFAULT_THRESHOLD)
         self.abusive = abusive or default_abusive_filter()
+
+    @property
+    def threshold(self) -> float:
+        """P(negative) from which a comment opens a case (``thresholds.case``)."""
+        return self.thresholds.case
 
     def classify(self, texts: Sequence[str]) -> list[Prediction]:
         """See :class:`~humas.sentiment.base.Classifier`. Labels the checkpoint lacks get probability 0."""
@@ -123,8 +179,7 @@ class TransformersClassifier:
                     probabilities[self._labels[idx]] += float(p)
                 label = max(LABELS, key=probabilities.__getitem__)
                 matched = self.abusive.find(text)
-                escalate, score = escalation_decision(
-                    probabilities["negative"], None, bool(matched), self.threshold, 1.0
-                )
-                out.append(Prediction(label, probabilities, escalate, score, bool(matched), matched))
+                p_question = question_score(text)
+                tier = triage(probabilities["negative"], p_question, bool(matched), self.thresholds)
+                out.append(Prediction(label, probabilities, tier, bool(matched), matched, p_question))
         return out

@@ -303,6 +303,12 @@ class AccountSecret(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# The partial indexes' conditions. Queries that want an index repeat the very same text (SQLite uses a partial index
+# only when the query's WHERE holds the index's term literally: bound parameters or another order do not match).
+JOBS_DUE = "state IN ('scheduled', 'retry_wait', 'in_doubt')"
+JOBS_IN_FLIGHT = "state IN ('claimed', 'sending')"
+
+
 class PublicationJob(Base):
     """One post (or one reply) to one account. ``dedupe_key`` makes a second queueing impossible."""
 
@@ -332,13 +338,10 @@ class PublicationJob(Base):
 
     __table_args__ = (
         # the claim's ordered scan touches only jobs that can be due
-        Index("ix_publication_jobs_due", "run_at", "id",
-              postgresql_where=text("state IN ('scheduled', 'retry_wait', 'in_doubt')"),
-              sqlite_where=text("state IN ('scheduled', 'retry_wait', 'in_doubt')")),
+        Index("ix_publication_jobs_due", "run_at", "id", postgresql_where=text(JOBS_DUE), sqlite_where=text(JOBS_DUE)),
         Index("ix_publication_jobs_account_state", "account", "state"),
-        Index("ix_publication_jobs_in_flight", "account",
-              postgresql_where=text("state IN ('claimed', 'sending')"),
-              sqlite_where=text("state IN ('claimed', 'sending')")),
+        Index("ix_publication_jobs_in_flight", "account", postgresql_where=text(JOBS_IN_FLIGHT),
+              sqlite_where=text(JOBS_IN_FLIGHT)),
     )
 
 
@@ -379,6 +382,8 @@ class PollLease(Base):
 #: each database writes the query's condition (SQLite uses a partial index only for the very same terms).
 UNTRIAGED = "classified_at IS NOT NULL AND triaged_at IS NULL AND (escalate OR abusive)"
 UNTRIAGED_SQLITE = "classified_at IS NOT NULL AND triaged_at IS NULL AND (escalate = 1 OR abusive = 1)"
+# the review list ("Perlu ditinjau"): comments the model was unsure about, not yet confirmed or dismissed
+TO_REVIEW = "tier = 'review' AND reviewed_at IS NULL"
 
 
 class Comment(Base):
@@ -388,6 +393,7 @@ class Comment(Base):
         Index("ix_comments_pending", "classified_at"),
         # flagged by classification, no case opened yet: the hand-over from the classification stage to escalation
         Index("ix_comments_untriaged", "id", postgresql_where=text(UNTRIAGED), sqlite_where=text(UNTRIAGED_SQLITE)),
+        Index("ix_comments_to_review", "id", postgresql_where=text(TO_REVIEW), sqlite_where=text(TO_REVIEW)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
@@ -412,6 +418,13 @@ class Comment(Base):
     abusive: Mapped[bool] = mapped_column(Boolean, default=False)
     classified_at: Mapped[datetime | None] = mapped_column(default=None)
     triaged_at: Mapped[datetime | None] = mapped_column(default=None)  # a flagged comment's case was opened
+    # the classifier's triage tier (sentiment.base.TIERS); escalate == (tier == "case")
+    tier: Mapped[str | None] = mapped_column(String(16), default=None)
+    p_question: Mapped[float | None] = mapped_column(Float, default=None)
+    # a review-tier comment confirmed (a case opens) or dismissed by the escalation role
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    review_outcome: Mapped[str | None] = mapped_column(String(16), default=None)  # confirmed | dismissed
     post: Mapped[Post] = relationship(lazy="joined")
 
 

@@ -2,7 +2,9 @@
 
 Built from one :class:`humas.app.App` (no module-level state). Every action goes through the same services and
 :mod:`humas.authz` rules as the CLI; their errors become status codes here (403 PermissionDenied, 404 NotFound,
-400 InvalidInput/RequirementsNotMet, 409 InvalidTransition).
+400 InvalidInput/RequirementsNotMet and any request the schema refuses, 409 InvalidTransition, 422 a broken limit,
+413 too large). Anything else a handler raises is logged and answered 500 in the same shape (JSON for the API, an
+Indonesian page for pages), never by the server's bare text, and the connection stays open.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from humas import limits, users
 from humas.app import App
@@ -39,6 +43,8 @@ from humas.errors import (
     Unavailable,
 )
 from humas.web import auth
+from humas.web.api import finish_schema
+from humas.web.api.schemas import HealthOut
 from humas.web.deps import (
     LoginRequired,
     PasswordChangeRequired,
@@ -77,7 +83,9 @@ def status_for(exc: HumasError) -> int:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    """Requests answered in JSON whatever goes wrong: the API, the webhooks and ``/healthz``."""
+    path = request.url.path
+    return path.startswith(("/api/", "/webhooks/")) or path == "/healthz"
 
 
 def make_env() -> Environment:
@@ -104,16 +112,19 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
         yield
 
     api = FastAPI(title="humas API", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url="/openapi.json",
+                  openapi_url="/openapi.json", generate_unique_id_function=lambda route: route.name,
                   description="The humas REST API: the same authorisation as the CLI and the pages. "
                               "Authenticate with a personal token: `Authorization: Bearer <token>` "
-                              "(create one under Akun). Errors are `{\"error\": message}`.")
+                              "(create one under Akun). Every error (4xx, 5xx) is `{\"error\": message}`, "
+                              "with `\"rule\"` when a limit is broken (422, 413). A parameter or body the "
+                              "schema refuses is 400.")
     from humas.web.auth import LoginLimiter
 
     api.state.web = WebState(app=app, env=make_env(), limiter=LoginLimiter(app.clock), heartbeat=heartbeat)
     https = bool(app.settings.web.public_base_url and app.settings.web.public_base_url.startswith("https://"))
     # the signed cookie carries the random session id, the CSRF token, the language and flashes; whether the id
     # still signs anyone in is decided by the web_sessions table on every request (deps.session_viewer)
+    api.add_middleware(Unexpected)  # innermost: the session and the security headers still see its answer
     api.add_middleware(SessionMiddleware, secret_key=auth.secret_key(app.settings), session_cookie=SESSION_COOKIE,
                        max_age=app.settings.web.session_max_hours * 3600, same_site="lax", https_only=https)
     api.add_middleware(SecurityHeaders)
@@ -130,7 +141,10 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
     api.include_router(api_router(), prefix="/api/v1")
     _include_webhooks(api, app)
 
-    @api.get("/healthz", tags=["health"], summary="Liveness: database reachable, scheduler heartbeat")
+    @api.get("/healthz", tags=["health"], summary="Liveness: database reachable, scheduler heartbeat",
+             response_model=HealthOut,
+             responses={503: {"model": HealthOut, "description": "Not healthy: the database does not answer or "
+                                                                 "the daemon's heartbeat says so"}})
     def healthz() -> JSONResponse:
         db_ok = True
         try:
@@ -149,6 +163,12 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
         ok = db_ok and (beat is None or bool(beat.get("ok", True)))
         return JSONResponse({"ok": ok, "database": db_ok, "scheduler": beat}, status_code=200 if ok else 503)
 
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            api.openapi_schema = finish_schema(FastAPI.openapi(api))
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
     return api
 
 
@@ -170,7 +190,7 @@ def _install_error_handlers(api: FastAPI) -> None:
         code = status_for(exc)
         if code >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc.message)
-        if _is_api(request) or request.url.path.startswith("/webhooks/"):
+        if _is_api(request):
             headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
             body = {"error": exc.message, **({"rule": exc.rule} if isinstance(exc, RuleBroken) else {})}
             return JSONResponse(body, status_code=code, headers=headers)
@@ -190,9 +210,73 @@ def _install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         message = str(exc.detail) if exc.detail else "error"
+        headers = dict(exc.headers or {})
+        allowed = _allowed_methods(request) if exc.status_code == 405 else None
+        if allowed:
+            headers["Allow"] = allowed
         if _is_api(request) or not _accepts_html(request):
-            return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
-        return _error_page(request, exc.status_code, message)
+            body = {"error": message, **({"rule": "limit.body_size"} if exc.status_code == 413 else {})}
+            return JSONResponse(body, status_code=exc.status_code, headers=headers or None)
+        page = _error_page(request, exc.status_code, message)
+        page.headers.update(headers)
+        return page
+
+
+def _allowed_methods(request: Request) -> str | None:
+    """The methods the schema lists for the request's path (the ``Allow`` header of a 405), or ``None`` for a path
+    outside the schema. Starlette's own header names only the methods of the first route that matched the path."""
+    paths: dict[str, Any] = request.app.openapi().get("paths", {})
+    for template, ops in paths.items():
+        regex, _fmt, _convertors = compile_path(template)
+        if regex.match(request.url.path):
+            methods = {m.upper() for m in ops} | ({"HEAD"} if "get" in ops else set())
+            return ", ".join(sorted(methods))
+    return None
+
+
+class Unexpected:
+    """Any exception no handler turned into an answer: logged with its traceback and answered 500 in the usual
+    shape (``{"error": …}`` for the API and webhooks, the Indonesian error page for pages).
+
+    Starlette's own last resort answers ``text/plain`` and re-raises, after which the server closes the keep-alive
+    connection; this answers and returns. An exception after the answer began cannot be answered: re-raised.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("%s %s: unexpected error", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await _unexpected_answer(Request(scope, receive))(scope, receive, send)
+
+
+UNEXPECTED = "internal error: the server failed to answer; the details are in its log"
+UNEXPECTED_ID = "Terjadi kesalahan di server; rinciannya ada di log server."
+
+
+def _unexpected_answer(request: Request) -> Response:
+    if not _is_api(request) and _accepts_html(request):
+        try:
+            return _error_page(request, 500, UNEXPECTED, UNEXPECTED_ID)
+        except Exception:  # the page itself failed (templates, session): the JSON answer below still goes out
+            log.exception("the error page failed")
+    return JSONResponse({"error": UNEXPECTED}, status_code=500)
 
 
 def _accepts_html(request: Request) -> bool:

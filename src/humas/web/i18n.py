@@ -139,6 +139,18 @@ EN: dict[str, str] = {
     "Kata sandi sekali pakai untuk {name}: {password} (catat sekarang; tidak ditampilkan lagi)":
         "One-time password for {name}: {password} (note it now; it will not be shown again)",
     "Status pengguna disimpan.": "User status saved.", "Pemeriksaan akun: {detail}": "Account check: {detail}",
+    # review list and questions
+    "Perlu ditinjau": "To review", "Menunggu": "Waiting", "Pilih": "Select", "Peluang negatif": "Chance negative",
+    "Tindakan": "Action", "Bukan negatif": "Not negative", "Halaman": "Pages", "Pertanyaan": "Questions",
+    "Konfirmasi negatif (terpilih)": "Confirm negative (selected)",
+    "Bukan negatif (terpilih)": "Not negative (selected)",
+    "Komentar yang belum pasti negatif. Konfirmasi membuka kasus; bukan negatif menutupnya. Setiap pilihan menjadi "
+    "bahan belajar model.": "Comments that may be negative. Confirming opens a case; not negative closes it. Every "
+    "choice teaches the model.",
+    "Pilih tindakan: negatif atau bukan negatif.": "Choose an action: negative or not negative.",
+    "Pilih minimal satu komentar.": "Select at least one comment.",
+    "{n} komentar dikonfirmasi negatif; kasus dibuka.": "{n} comments confirmed negative; cases opened.",
+    "{n} komentar ditandai bukan negatif.": "{n} comments marked not negative.",
 }
 
 

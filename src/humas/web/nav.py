@@ -16,7 +16,7 @@ def nav_items(sops: SopRegistry, viewer: Viewer) -> list[tuple[str, str]]:
     items = [("/", "Beranda"), ("/konten", "Konten"), ("/persetujuan", "Persetujuan"), ("/kalender", "Kalender"),
              ("/antrian", "Antrian")]
     if may_see_responses(sops, viewer):
-        items += [("/komentar", "Komentar"), ("/eskalasi", "Eskalasi")]
+        items += [("/komentar", "Komentar"), ("/ditinjau", "Perlu ditinjau"), ("/eskalasi", "Eskalasi")]
     items += [("/laporan", "Laporan"), ("/register", "Register")]
     if viewer.is_admin:
         items.append(("/admin", "Admin"))

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import select
 
 from humas.accounts.overview import overview_json
-from humas.reports.weekly import parse_week, report_dict, week_report
+from humas.errors import InvalidInput
+from humas.reports.weekly import report_dict, week_report
 from humas.sop.describe import sop_dict, sop_summary
 from humas.sop.timing import overdue
 from humas.store import audit
 from humas.store.models import AuditEntry
 from humas.web.api.schemas import (
+    MAX_ID,
     AccountOut,
     ApiUser,
     AuditOut,
     Me,
     OverdueOut,
+    QueryText,
     ReportOut,
     SopOut,
     SopSummary,
@@ -36,26 +40,28 @@ def me(viewer: ApiUser) -> dict[str, Any]:
             "language": viewer.language}
 
 
-@router.get("/sops", response_model=list[SopSummary], tags=["sops"], responses=errors(), summary="The SOPs")
+@router.get("/sops", response_model=list[SopSummary], tags=["sops"], responses=errors(), summary="The SOPs",
+            name="list_sops")
 def sops(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
     app = humas(request)
     return [sop_summary(s) for s in sorted(app.sops.sops.values(), key=lambda s: s.id)]
 
 
 @router.get("/sops/{sop_id}", response_model=SopOut, tags=["sops"], responses=errors(404),
-            summary="One SOP: steps, roles, time standards")
-def sop(request: Request, viewer: ApiUser, sop_id: str) -> dict[str, Any]:
+            summary="One SOP: steps, roles, time standards", name="show_sop")
+def sop(request: Request, viewer: ApiUser, sop_id: Annotated[str, Path(max_length=200)]) -> dict[str, Any]:
     return sop_dict(humas(request).sops.get(sop_id))
 
 
 @router.get("/audit", response_model=list[AuditOut], tags=["audit"], responses=errors(),
             summary="The audit register, newest first")
-def audit_list(request: Request, viewer: ApiUser, action: str | None = None, subject: str | None = None,
-               actor: str | None = None, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+def audit_list(request: Request, viewer: ApiUser, action: QueryText = None,
+               subject: QueryText = None, actor: QueryText = None, limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> list[dict[str, Any]]:
+    """``subject``: ``TYPE:ID``, e.g. ``content:12``."""
     app = humas(request)
-    limit = max(1, min(limit, 1000))
     with app.db.read() as s:
-        q = select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(max(offset, 0)).limit(limit)
+        q = select(AuditEntry).order_by(AuditEntry.seq.desc()).offset(offset).limit(limit)
         stype, _, sid = (subject or "").partition(":")
         for key, value in (("action", action), ("subject_type", stype), ("subject_id", sid), ("actor", actor)):
             if value:
@@ -78,16 +84,38 @@ def sla_overdue(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
 
 
 @router.get("/accounts", response_model=list[AccountOut], tags=["accounts"], responses=errors(),
-            summary="Platform accounts (credentials only as their source, e.g. env:NAME)")
+            summary="Platform accounts (credentials only as their source, e.g. env:NAME)", name="list_accounts")
 def accounts(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
     app = humas(request)
     return overview_json(app.settings, app.db, app.tz)
 
 
-@router.get("/reports/weekly", response_model=ReportOut, tags=["reports"], responses=errors(400),
-            summary="Per account: posts, comments, sentiment, cases; response times against the SOP")
-def weekly(request: Request, viewer: ApiUser, week: str | None = None, account: str | None = None) -> dict[str, Any]:
+WEEK = r"^[0-9]{4}-W[0-9]{2}$"
+FIRST_YEAR, LAST_YEAR = 1970, 9998  # a week's times must convert to UTC and back on every database
+
+
+def week_start(week: str | None, today: date) -> date:
+    """The Monday of ISO week ``YYYY-Www`` (default: this week); a week that does not exist is invalid input."""
+    if not week:
+        return today - timedelta(days=today.weekday())
+    year, number = int(week[:4]), int(week[6:])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(f"invalid week '{week}' (years {FIRST_YEAR}-{LAST_YEAR})")
+    try:
+        return date.fromisocalendar(year, number, 1)
+    except ValueError:
+        weeks = date(year, 12, 28).isocalendar().week
+        raise InvalidInput(f"invalid week '{week}' ({year} has ISO weeks 01-{weeks})") from None
+
+
+@router.get("/reports/weekly", response_model=ReportOut, tags=["reports"], responses=errors(),
+            summary="Per account: posts, comments, sentiment, cases; response times against the SOP",
+            name="weekly_report")
+def weekly(request: Request, viewer: ApiUser,
+           week: Annotated[str | None, Query(pattern=WEEK, description=f"ISO week YYYY-Www, {FIRST_YEAR}-W01 to "
+                                                                       f"{LAST_YEAR}-W52 (default: this week)")] = None,
+           account: QueryText = None) -> dict[str, Any]:
     app = humas(request)
-    start = parse_week(week or "", app.local(app.clock()).date())
+    start = week_start(week, app.local(app.clock()).date())
     with app.db.read() as s:
         return report_dict(week_report(app.env, s, start, account or ""))

@@ -1,15 +1,17 @@
 """Request and response models of the API (the OpenAPI schema is generated from them).
 
-Response models allow extra keys: they name what clients can rely on, the services may add more.
+Response models declare every key the services return today (``tests/api`` checks that none is left out) and allow
+extra keys, so that a service adding one never breaks an answer. Request bodies refuse unknown keys. Ids are bounded
+to what the database holds (:data:`MAX_ID`); a value the schema refuses is answered 400 with :class:`ErrorOut`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from humas.web.deps import Viewer, api_viewer
 
@@ -23,19 +25,83 @@ def api_user(request: Request,
 
 ApiUser = Annotated[Viewer, Depends(api_user)]
 
-_DESCRIPTIONS = {400: "Invalid input", 401: "Missing or invalid token", 403: "Not allowed for this user's roles",
-                 404: "Not found", 409: "Not possible in the current state"}
+#: The largest id (and offset) the database holds: id columns are ``INTEGER``, 32 bits on PostgreSQL. Larger values
+#: are refused as invalid input (400) before any query, on SQLite too, so that both answer alike.
+MAX_ID = 2**31 - 1
+
+_DESCRIPTIONS = {
+    400: "Invalid input: a parameter or body the schema refuses, or a value the service refuses",
+    401: "Missing or invalid token",
+    403: "Not allowed for this user's roles",
+    404: "Not found",
+    409: "Not possible in the current state",
+    413: "The request body or a file is too large (rule limit.body_size or limit.media_size)",
+    422: "Well-formed but breaks one of humas's limits (a text too long, not a photo or video); `rule` names it",
+    500: "An unexpected server error (logged on the server)",
+    503: "A component is unavailable (e.g. an account's adapter)",
+}
+
+
+def _clean(value: str) -> str:
+    """Text humas can store on every database: no NUL characters and no lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+def _clean_any(value: Any) -> Any:
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, list):
+        return [_clean_any(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean_any(k): _clean_any(v) for k, v in value.items()}
+    return value
+
+
+def _clean_optional(value: str | None) -> str | None:
+    return None if value is None else _clean(value)
+
+
+#: An optional query string: at most 200 characters of storable text.
+QueryText = Annotated[str | None, Query(max_length=200), AfterValidator(_clean_optional)]
+#: An id in a path: 1 .. 2^63-1 (what the database holds).
+PathId = Annotated[int, Path(ge=1, le=MAX_ID, description="an id (1 .. 2^31-1)")]
+#: An id in a request body.
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class _In(BaseModel):
+    """A request body: unknown keys are refused, every string must be storable text (400 otherwise)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return _clean_any(value)
 
 
 class _Out(BaseModel):
+    """A response: every key the service returns is declared (tests/api checks it); extra keys pass through."""
+
     model_config = ConfigDict(extra="allow")
 
 
 class ErrorOut(BaseModel):
-    error: str
+    """Every 4xx and 5xx answer of the API."""
+
+    error: str = Field(description="what went wrong, in English")
+    rule: str | None = Field(None, description="the limit broken (422, 413), e.g. limit.caption")
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers of an operation besides those every operation may give (400, 401, 413, 500: added to the
+    schema by :func:`humas.web.api.finish_schema`)."""
     return {c: {"description": _DESCRIPTIONS[c], "model": ErrorOut} for c in (401, *codes)}
 
 
@@ -47,11 +113,28 @@ class Me(_Out):
     language: str
 
 
+class Requirements(_Out):
+    fields: list[str]
+    media_min: int
+    caption_max: int | None
+    text_max: int | None
+    platform_limits: bool
+    description: str
+
+
 class StepOut(_Out):
     id: str
     label: str
     role: str
+    action: str
     time_standard: str
+    requires: Requirements
+    on_reject: str | None
+    when: str | None
+    editable: bool
+    approve_label: str
+    reject_label: str
+    output: str
 
 
 class SopSummary(_Out):
@@ -64,13 +147,23 @@ class SopSummary(_Out):
 class SopOut(_Out):
     id: str
     name: str
+    office: str
+    reference: str
+    description: str
+    cadence: str
+    roles: dict[str, str]
     steps: list[StepOut]
+    response_steps: list[StepOut]
+    direct_reply: bool
 
 
 class MediaOut(_Out):
     sha256: str
     mime: str
     size: int
+    width: int | None
+    height: int | None
+    name: str
 
 
 class ContentSummary(_Out):
@@ -81,24 +174,45 @@ class ContentSummary(_Out):
     step: str | None
     version: int
     updated_at: str
+    accounts: list[str]
+
+
+class ApprovalOut(_Out):
+    step: str
+    role: str
+    user: str
+    outcome: str
+    at: str
+    current_version: bool
 
 
 class ContentOut(_Out):
     id: int
     sop: str
+    sop_name: str
     title: str
     status: str
     step: str | None
+    step_label: str | None
+    step_role: str | None
     version: int
     version_hash: str
     text: str
     caption: str
+    platform_captions: dict[str, str]
     accounts: list[str]
-    media: list[dict[str, Any]]
+    flags: list[str]
+    activity: str
+    location: str
+    media: list[MediaOut]
+    created_by: str
+    created_at: str
+    updated_at: str
+    due_at: str | None
+    approvals: list[ApprovalOut]
 
 
-class ContentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContentCreate(_In):
     sop: str | None = Field(None, description="SOP id (default: the config's default_sop)")
     title: str
     text: str = ""
@@ -111,8 +225,7 @@ class ContentCreate(BaseModel):
     flags: list[str] = Field(default_factory=list)
 
 
-class ContentEdit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ContentEdit(_In):
     title: str | None = None
     text: str | None = None
     caption: str | None = None
@@ -125,8 +238,7 @@ class ContentEdit(BaseModel):
     clear_flags: list[str] = Field(default_factory=list)
 
 
-class NoteIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NoteIn(_In):
     note: str = ""
 
 
@@ -136,18 +248,23 @@ class HistoryOut(_Out):
     actor: str
     role: str
     action: str
+    step: Any = Field(description="the step (or steps) the entry concerns, when it names any")
     note: str
+    version_hash: str | None
+    data: dict[str, Any]
 
 
-class ScheduleIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    at: str = Field(description="'now', 'YYYY-MM-DD HH:MM' in the configured time zone, or ISO 8601 with offset")
+class ScheduleIn(_In):
+    at: str = Field(description="'now', 'YYYY-MM-DD HH:MM' in the configured time zone, or ISO 8601 with offset "
+                                "(years 1970-9998)")
     accounts: list[str] | None = None
 
 
 class JobOut(_Out):
     id: int
+    kind: str
     content_id: int | None
+    case_id: int | None
     account: str
     platform: str
     status: str
@@ -156,51 +273,93 @@ class JobOut(_Out):
     remote_id: str | None
     remote_url: str | None
     last_error: str
+    published_at: str | None
 
 
 class CommentOut(_Out):
     id: int
     text: str
     label: str | None
+    p_negative: float | None
+    escalate: bool | None
+    tier: str | None
+    p_question: float | None
+    review_outcome: str | None
+    abusive: bool | None
     account: str
+    platform: str
     remote_id: str
     post_remote_id: str
+    parent_remote_id: str | None
+    author: str
+    created_at: str
+    hidden: bool
+    deleted: bool
+    case_id: int | None
+    case_status: str | None
 
 
 class CaseOut(_Out):
     id: int
     status: str
     reason: str
+    sop: str
+    comment_id: int
     text: str
     label: str | None
-    comment_id: int
+    account: str
+    author: str
     remote_id: str
+    comment_remote_id: str
     draft_text: str
     note: str
+    reply_job_id: int | None
+    opened_at: str
 
 
-class DraftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DraftIn(_In):
     text: str
 
 
-class ReasonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ReasonIn(_In):
     reason: str
 
 
-class LabelIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    label: str
+class LabelIn(_In):
+    label: Literal["negative", "neutral", "positive"]
+
+
+class ReviewIn(_In):
+    """Comments of the review list to decide on (all or none); ``label`` only when dismissing."""
+
+    comment_ids: list[BodyId] = Field(min_length=1, max_length=200)
+    label: Literal["neutral", "positive"] | None = None
+
+
+class ReviewListOut(_Out):
+    total: int
+    comments: list[CommentOut]
+
+
+class ReviewOut(_Out):
+    outcome: str
+    comments: list[int]
+    cases: list[int]
+    questions: list[int]
 
 
 class AuditOut(_Out):
     seq: int
     at: str
     actor: str
+    role: str
     action: str
     subject_type: str
     subject_id: str
+    version_hash: str | None
+    note: str
+    data: str = Field(description="the entry's data as canonical JSON text")
+    prev_hash: str
     hash: str
 
 
@@ -218,20 +377,60 @@ class OverdueOut(_Out):
     subject_type: str
     subject_id: int
     title: str
+    sop: str
     step: str
+    step_label: str
     role: str
+    role_label: str
+    entered_at: str
+    due_at: str | None
     overdue_by: str
+    overdue_seconds: int
     must_act: list[str]
 
 
 class AccountOut(_Out):
     name: str
     platform: str
+    label: str
+    imitates: str | None
+    enabled: bool
+    credentials: dict[str, str] = Field(description="credential sources only (env:NAME), never values")
     status: str
-    credentials: dict[str, str]
+    paused_reason: str
+    last_published_at: str | None
+    token_expires_at: str | None
+    last_check_at: str | None
+    last_check_ok: bool | None
+    last_check_detail: str
+
+
+class AccountWeekOut(_Out):
+    account: str
+    posts: int
+    comments: int
+    labels: dict[str, int]
+    cases: int
+
+
+class StepTimesOut(_Out):
+    sop: str
+    step: str
+    label: str
+    count: int
+    within_standard: int
+    average_minutes: float
+    standard_minutes: float | None
 
 
 class ReportOut(_Out):
     week: str
-    accounts: list[dict[str, Any]]
-    response_times: list[dict[str, Any]]
+    start: str
+    accounts: list[AccountWeekOut]
+    response_times: list[StepTimesOut]
+
+
+class HealthOut(_Out):
+    ok: bool
+    database: bool
+    scheduler: dict[str, Any] | None = Field(description="the daemon's heartbeat inside humas run, else null")

@@ -1,5 +1,6 @@
-"""Komentar (the inbox of public comments with sentiment badges and thread context) and Eskalasi (the Redaktur's
-cases: draft, approve, reject a reply; dismiss; hide the comment; correct the sentiment).
+"""Komentar (the inbox of public comments with sentiment badges and thread context), Eskalasi (the Redaktur's
+cases: draft, approve, reject a reply; dismiss; hide the comment; correct the sentiment) and Perlu ditinjau (the
+review list: comments the model was unsure about, confirmed negative or dismissed in bulk).
 
 Public comment text is untrusted: it only ever reaches the templates as data, which autoescape. The actions go
 through :class:`humas.escalation.cases.Cases`, which checks the SOP's response and escalation roles.
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from humas import authz
 from humas.app import App
+from humas.errors import InvalidInput
+from humas.escalation import review
 from humas.escalation.cases import ResponsePath, open_period, path_for
 from humas.escalation.views import COMMENT_STATES, comment_query
 from humas.sop.duration import format_duration
@@ -159,6 +162,7 @@ def case_detail(request: Request, case_id: int, viewer: ViewerDep) -> Response:
             "can_draft": is_responder and status in open_states,
             "can_decide": is_escalation and status == CaseStatus.REPLY_DRAFTED,
             "can_close": is_escalation and status in open_states,
+            "can_dismiss": is_escalation and (status in open_states or cases.reply_gave_up(case)),
             "can_relabel": is_escalation,
             "drafted_by": s.get(User, case.drafted_by_id) if case.drafted_by_id else None,
             "decided_by": s.get(User, case.decided_by_id) if case.decided_by_id else None,
@@ -213,3 +217,48 @@ def hide(request: Request, case_id: int, viewer: ViewerDep) -> Response:
 @router.post("/eskalasi/{case_id}/label")
 def relabel(request: Request, case_id: int, viewer: ViewerDep, label: Annotated[str, Form()] = "") -> Response:
     return _case_action(request, viewer, case_id, "relabel", label=label)
+
+
+# --- Perlu ditinjau -------------------------------------------------------------------------------------------------
+
+REVIEW_PAGE = 50
+
+
+@router.get("/ditinjau")
+def review_page(request: Request, viewer: ViewerDep, offset: int = 0) -> Response:
+    """The review list: comments the model was unsure about, the likeliest negatives first, decided in bulk."""
+    app = humas(request)
+    _require_responses(app, viewer)
+    offset = max(0, offset)
+    with app.db.read() as s:
+        rows = review.pending(s, limit=REVIEW_PAGE, offset=offset)
+        total = review.pending_count(s)
+        may_decide = {c.id: path_for(app.env, s, c.post).escalation_role in viewer.roles for c in rows}
+        return render(request, "review.html", {
+            "rows": rows, "total": total, "offset": offset, "page": REVIEW_PAGE, "may_decide": may_decide,
+            "any_decide": any(may_decide.values()),
+        }, viewer=viewer)
+
+
+@router.post("/ditinjau")
+def review_decide(request: Request, viewer: ViewerDep, ids: Annotated[list[int] | None, Form()] = None,
+                  action: Annotated[str, Form()] = "", one: Annotated[str, Form()] = "") -> Response:
+    """``action`` confirm|dismiss over the ticked ``ids``, or ``one`` = "confirm:ID" / "dismiss:ID" (a row's button)."""
+    _ = translator(viewer.language)
+    chosen = list(ids or [])
+    if one:
+        action, _sep, raw = one.partition(":")
+        chosen = [int(raw)] if raw.isdigit() else []
+    if action not in ("confirm", "dismiss"):
+        raise InvalidInput(_("Pilih tindakan: negatif atau bukan negatif."))
+    if not chosen:
+        raise InvalidInput(_("Pilih minimal satu komentar."))
+    app = humas(request)
+    with app.db.session() as s:
+        svc = app.review(s)
+        result = svc.confirm(viewer.actor, chosen) if action == "confirm" else svc.dismiss(viewer.actor, chosen)
+    if action == "confirm":
+        flash(request, _("{n} komentar dikonfirmasi negatif; kasus dibuka.").format(n=len(result.comments)))
+    else:
+        flash(request, _("{n} komentar ditandai bukan negatif.").format(n=len(result.comments)))
+    return redirect("/ditinjau")

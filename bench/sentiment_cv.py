@@ -1,0 +1,95 @@
+"""Repeated stratified cross-validation of model variants on the shared TRAIN rows (a benchmark, not a test).
+
+    .venv/bin/python bench/sentiment_cv.py [VARIANT ...] [--repeats 2] [--folds 5] [--json]
+
+Every variant is a set of overrides of ``TrainConfig`` (see VARIANTS). For each, all train rows are split
+``repeats`` times into ``folds`` stratified folds (NusaX-id rows kept with their SmSA source row); each source is
+scored out of fold with the thresholds chosen on the gov_comments out-of-fold rows, and the mean ± std over the
+repeats is printed. The valid splits are not read. Data: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from humas.sentiment.data import Example, default_data_dir
+from humas.sentiment.features import FeatureConfig
+from humas.sentiment.train import (
+    TrainConfig,
+    cross_validate,
+    cv_report,
+    cv_thresholds,
+    featurise,
+    load_split,
+    with_overrides,
+)
+
+BASE = TrainConfig()
+def _w(gov: float) -> dict[str, float]:
+    return {"gov_comments": gov, "feedback": 6.0, "indolem_sentiment": 0.5}
+
+
+# Overrides of TrainConfig() (the shipped settings: gov weight 1, domain mix 0.15, C 2, balanced classes,
+# negation scope 2, question head max'ed with the rule). The names spell out what differs.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "v1_like": {"source_weights": {"gov_comments": 6.0, "feedback": 8.0}, "c": 1.5, "domain_mix": 0.25,
+                "features": FeatureConfig(negation_scope=0), "question_mode": "rule"},
+    "gov1_mix25": {"domain_mix": 0.25},
+    "gov1_mix25_noneg": {"domain_mix": 0.25, "features": FeatureConfig(negation_scope=0)},
+    "gov3_mix25": {"source_weights": _w(3.0), "domain_mix": 0.25},
+    "gov6_mix25": {"source_weights": _w(6.0), "domain_mix": 0.25},
+    "gov3_nodomain": {"source_weights": _w(3.0), "domain_mix": 0.0},
+    "gov3_mix25_c4": {"source_weights": _w(3.0), "domain_mix": 0.25, "c": 4.0},
+    "gov3_mix25_indolem_pos": {"source_weights": _w(3.0), "domain_mix": 0.25, "binary_rows": "positives"},
+    "gov3_plain_c4": {"source_weights": _w(3.0), "domain_mix": 0.25, "balance_classes": False, "c": 4.0},
+    "gov3_plain_c4_mix40": {"source_weights": _w(3.0), "domain_mix": 0.4, "balance_classes": False, "c": 4.0},
+    "noneg": {"features": FeatureConfig(negation_scope=0)},
+    "neg_replace": {"features": FeatureConfig(negation_replace=True)},
+    "cue1": {"block_weights": {"word": 1.0, "char": 1.0, "cue": 1.0}},
+    "q_head": {"question_mode": "head"},
+    "q_rule": {"question_mode": "rule"},
+}
+
+
+def run(name: str, examples: list[Example], repeats: int, folds: int) -> dict[str, Any]:
+    config = with_overrides(BASE, repeats=repeats, folds=folds, **VARIANTS[name])
+    start = time.perf_counter()
+    data = featurise(examples, config)  # per variant: feature settings change what is extracted
+    cv = cross_validate(data, config)
+    thresholds = cv_thresholds(cv, config)
+    return {"variant": name, "seconds": round(time.perf_counter() - start, 1),
+            "thresholds": {"case": thresholds.case, "review": thresholds.review, "question": thresholds.question},
+            "sources": cv_report(cv, thresholds, config)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="*", default=["default"], choices=[[], *VARIANTS][1:] or None)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    examples = load_split([default_data_dir()], "train")
+    results = [run(name, examples, args.repeats, args.folds) for name in args.variants]
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    for r in results:
+        t = r["thresholds"]
+        print(f"== {r['variant']}  ({r['seconds']} s)  case {t['case']}  review {t['review']}  "
+              f"question {t['question']}")
+        print(f"{'source':<20}{'macro-F1':>16}{'neg recall':>16}{'case share':>16}{'case prec':>16}{'review':>9}"
+              f"{'question':>9}")
+        for source, m in r["sources"].items():
+            def ms(k: str, m: dict[str, Any] = m) -> str:
+                return f"{m[k]['mean']:.3f}±{m[k]['std']:.3f}"
+            print(f"{source:<20}{ms('macro_f1'):>16}{ms('negative_recall'):>16}{ms('case_share'):>16}"
+                  f"{ms('case_precision'):>16}{m['review_share']['mean']:>9.3f}{m['question_share']['mean']:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()

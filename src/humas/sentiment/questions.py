@@ -1,0 +1,27 @@
+"""Is a comment a question? A rule for backends without a learned question head (the transformers backend).
+
+A question mark, or an Indonesian interrogative (also in chat spelling: kpn, gmn, brp) among the first words, or
+"mohon info" style requests. Returns a probability-like score so it fits :func:`humas.sentiment.base.triage`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_INTERROGATIVES = frozenset((
+    "apa", "apakah", "apkh", "kapan", "kpn", "kapankah", "bagaimana", "gimana", "gmn", "gmna", "bgmn", "gimn",
+    "dimana", "dmn", "dmana", "kemana", "kmn", "berapa", "brp", "brapa", "kenapa", "knp", "napa", "mengapa", "siapa",
+    "sapa", "mana", "boleh", "bisakah", "bolehkah", "adakah",
+))
+_REQUESTS = ("mohon info", "minta info", "info dong", "infonya", "tanya min", "mau tanya", "numpang tanya",
+             "lapor ke mana", "syaratnya apa")
+_WORD = re.compile(r"[a-z]+")
+
+
+def question_score(text: str) -> float:
+    """1.0 for a clear question, 0.6 for an interrogative without a question mark, else 0.0."""
+    low = text.lower()
+    if "?" in low or any(r in low for r in _REQUESTS):
+        return 1.0
+    words = _WORD.findall(low)[:6]
+    return 0.6 if any(w in _INTERROGATIVES for w in words) else 0.0
