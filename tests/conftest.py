@@ -23,10 +23,8 @@ DB_KINDS = ["sqlite", "postgresql"]
 
 
 def _pg_schema_url(base: str, schema: str) -> str:
-    """``base`` with its own schema; commits do not wait for the WAL flush (a test database never outlives a server
-    crash, and waiting for each fsync was about half of the PostgreSQL tests' time)."""
     sep = "&" if "?" in base else "?"
-    return f"{base}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
 @pytest.fixture(params=DB_KINDS)

@@ -27,6 +27,14 @@ from rich.table import Table
 from humas.cli.common import console
 from humas.errors import HumasError
 
+#: the sentiment data folders a command trains or scores on (shared by train and finetune)
+DataOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data", help="Data folder (repeatable). Default: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment."
+    ),
+]
+
 
 def default_finetune_out() -> Path:
     """``$HUMAS_DATA_DIR/models/sentiment-transformers``, else ``./data/models/sentiment-transformers``."""
@@ -59,12 +67,7 @@ def finetune(
         Path | None,
         typer.Option("--base", help="Local Hugging Face checkpoint directory (config, weights and tokenizer)."),
     ] = None,
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--data", help="Data folder (repeatable). Default: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment."
-        ),
-    ] = None,
+    data: DataOpt = None,
     out: Annotated[
         Path | None,
         typer.Option(

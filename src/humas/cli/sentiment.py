@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from humas.cli.common import console
-from humas.cli.finetune import finetune
+from humas.cli.finetune import DataOpt, finetune
 from humas.cli.learning import learn
 from humas.errors import HumasError, InvalidInput
 from humas.sentiment.base import LABELS, Classifier, Label
@@ -189,12 +189,7 @@ def _load_feedback() -> list[tuple[str, Label]]:
 
 @app.command()
 def train(
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--data", help="Data folder (repeatable). Default: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment."
-        ),
-    ] = None,
+    data: DataOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Where to write the model. Default: $HUMAS_DATA_DIR/models/sentiment.")
     ] = None,
