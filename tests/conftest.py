@@ -117,3 +117,16 @@ def sentiment_data() -> Path:
         if os.environ.get("HUMAS_REQUIRE_SENTIMENT_DATA"):
             pytest.fail("shared sentiment data not found and HUMAS_REQUIRE_SENTIMENT_DATA is set")
         pytest.skip("shared sentiment data not found (set HUMAS_SENTIMENT_DATA)")
+
+
+#: test folders whose files run longest (daemons, SIGKILL runs, the fuzzer): collected first, so that under
+#: ``make test`` (pytest-xdist, files whole per worker) no worker is left alone with a long file at the end
+_LONG_FIRST = ("tests/reliability/", "tests/acceptance/", "tests/api/test_fuzz.py", "tests/browser/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next((i for i, prefix in enumerate(_LONG_FIRST) if path.startswith(prefix)), len(_LONG_FIRST))
+
+    items.sort(key=rank)
