@@ -61,6 +61,20 @@ class PermissionDenied(HumasError):
     exit_code = 3
 
 
+class AnotherApproverNeeded(PermissionDenied):
+    """Another person must take this step: the SOP separates duties (``distinct_approvers``).
+
+    ``reason`` is ``"author"`` (the actor wrote this version) or ``"approved"`` (the actor already approved
+    ``earlier_step`` of this version); ``step`` is the label of the step being approved.
+    """
+
+    def __init__(self, message: str, *, reason: str, step: str, earlier_step: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.step = step
+        self.earlier_step = earlier_step
+
+
 class RequirementsNotMet(HumasError):
     """The step's requirements (kelengkapan) are not met; complete the content and try again."""
 

@@ -243,8 +243,7 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     assert "Disetujui" in p.content()
 
     # schedule now, publish with the dispatcher, see it on the sandbox
-    p.fill("input[name=at]", "now")
-    ana.click(f"form[action='/konten/{cid}/jadwal'] button")
+    ana.click(f"form[action='/konten/{cid}/jadwal'] button[name=now]")
     assert "Dijadwalkan: 2 unggahan." in p.content()
     h("queue", "run", "--once")
     p = ana.open("/antrian")

@@ -180,6 +180,10 @@ def test_sop_error_is_config_and_value_error() -> None:
         (lambda d: d.update(escalation_role="kepala"), 'mojokerto-acc.toml: escalation_role: unknown role "kepala"'),
         (lambda d: d.update(cadence="mingguan"), 'mojokerto-acc.toml: cadence: invalid duration "mingguan"'),
         (
+            lambda d: d.update(distinct_approvers="ya"),
+            "mojokerto-acc.toml: distinct_approvers: Input should be a valid boolean",
+        ),
+        (
             lambda d: d["steps"][4].update(action="kirim"),
             "mojokerto-acc.toml: steps[4].action: Input should be 'submit', 'review', 'publish' or 'respond'",
         ),

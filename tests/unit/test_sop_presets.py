@@ -35,6 +35,11 @@ def test_all_presets_load(presets: dict[str, SOP]) -> None:
             assert step.label and step.standard >= timedelta(0)
 
 
+def test_separation_of_duties_where_the_sop_gives_each_decision_another_role(presets: dict[str, SOP]) -> None:
+    """On where no role decides twice on one version and the reviewer is not the writer (docs/sop-format.md)."""
+    assert {sop_id for sop_id, sop in presets.items() if sop.distinct_approvers} == {"mojokerto-prokopim"}
+
+
 def test_catalogue(presets: dict[str, SOP]) -> None:
     catalogue = role_catalogue(presets)
     assert catalogue["admin"] == "Administrator"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,20 +24,35 @@ from humas.workflow.engine import PlatformCheck, Workflow
 PAST_GRACE = timedelta(minutes=1)
 
 
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?")
+#: The format the web interface displays (``01-12-2026 14:00``): day first, in the configured time zone.
+_DISPLAYED = re.compile(r"(\d{2})[-/](\d{2})[-/](\d{4})[ T](\d{2}):(\d{2})(?::(\d{2}))?")
+
+
 def parse_when(env: Env, text: str) -> datetime:
-    """``now``, ``YYYY-MM-DD HH:MM[:SS]`` in the configured time zone, or ISO 8601 with an offset."""
+    """``now``/``sekarang``, ``YYYY-MM-DD HH:MM[:SS]`` or the browser's ``YYYY-MM-DDTHH:MM``, or the displayed
+    ``DD-MM-YYYY HH:MM`` (all in the configured time zone), or ISO 8601 with an offset."""
     t = text.strip()
     if t.lower() in ("now", "sekarang"):
         return env.clock()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?", t):
+    displayed = _DISPLAYED.fullmatch(t)
+    if displayed is not None:
+        day, month, year, hour, minute, second = displayed.groups()
+        t = f"{year}-{month}-{day} {hour}:{minute}" + (f":{second}" if second else "")
+    elif not _ISO.fullmatch(t):
         zone = env.settings.time.timezone
-        raise InvalidInput(f"invalid time '{text}' (expected 'now' or 'YYYY-MM-DD HH:MM' in {zone})")
+        raise InvalidInput(
+            f"invalid time '{text}' (expected 'now', 'YYYY-MM-DD HH:MM' or 'DD-MM-YYYY HH:MM' in {zone})"
+        )
     try:
         dt = datetime.fromisoformat(t.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"invalid time '{text}' (no such date or time)") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=env.tz)
+    # both databases store it as UTC: a year outside this range does not convert (checked before converting)
+    if not 1970 <= dt.year <= 9998 or not 1970 <= dt.astimezone(UTC).year <= 9998:
+        raise InvalidInput(f"invalid time '{text}' (the year must be 1970-9998)")
     return dt
 
 

@@ -159,6 +159,8 @@ class SOP(_Model):
     ``direct_reply``: non-negative public comments may be answered by ``response_role`` without approval;
     negative ones go through ``response_steps`` and are escalated to ``escalation_role``.
     ``cadence``: how often the SOP expects a publication, as a duration (``"1w"``), if it says.
+    ``distinct_approvers``: separation of duties on the content chain: whoever wrote a version may not approve it,
+    and one person may not approve two steps of the same version.
     """
 
     id: str = Field(pattern=_KEBAB)
@@ -173,6 +175,7 @@ class SOP(_Model):
     direct_reply: bool = True
     response_role: str | None = None
     escalation_role: str | None = None
+    distinct_approvers: bool = False
 
     @field_validator("cadence")
     @classmethod

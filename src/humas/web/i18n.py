@@ -88,8 +88,8 @@ EN: dict[str, str] = {
     "Riwayat": "History", "Waktu": "Time", "Pelaku": "Actor", "Aksi": "Action",
     "Tambah media (foto/video)": "Add media (photos/videos)", "Pertahankan": "Keep",
     "Persetujuan yang berlaku": "Valid approvals", "versi ini": "this version", "versi lama": "older version",
-    "Jadwalkan": "Schedule", "Waktu terbit": "Publish at", "contoh: 2026-12-01 09:00 atau now":
-        "e.g. 2026-12-01 09:00 or now",
+    "Jadwalkan": "Schedule", "Waktu terbit": "Publish at", "contoh: 01-12-2026 14:00": "e.g. 01-12-2026 14:00",
+    "Zona waktu kantor: {tz}": "Office time zone: {tz}", "Sekarang": "Now",
     "Konten dibuat.": "Content created.", "Konten disimpan.": "Content saved.", "Konten dikirim.": "Content submitted.",
     "Konten disetujui.": "Content approved.", "Konten ditolak.": "Content rejected.",
     "Konten dibatalkan.": "Content cancelled.", "Dijadwalkan: {n} unggahan.": "Scheduled: {n} posts.",
@@ -105,6 +105,14 @@ EN: dict[str, str] = {
     "Tidak ada perubahan sejak persetujuan terakhir.": "No changes since the last approval.",
     "Catatan wajib saat menolak.": "A note is required to reject.",
     "dibandingkan dengan versi {v}": "compared with version {v}",
+    "Anda menulis versi ini, jadi orang lain yang harus menyetujui langkah \u201c{step}\u201d "
+    "(SOP ini memisahkan penulis dan penyetuju).":
+        "You wrote this version, so another person must approve the step \u201c{step}\u201d "
+        "(this SOP separates writers and approvers).",
+    "Anda sudah menyetujui langkah \u201c{earlier}\u201d untuk versi ini, jadi orang lain yang harus "
+    "menyetujui langkah \u201c{step}\u201d (SOP ini memisahkan penyetuju).":
+        "You already approved the step \u201c{earlier}\u201d of this version, so another person must approve "
+        "the step \u201c{step}\u201d (this SOP separates approvers).",
     # queue and calendar
     "Platform": "Platform", "Percobaan": "Attempts", "Kesalahan": "Error",
     "Tautan": "Link", "Ulangi": "Retry", "Batalkan": "Cancel", "Jadwal": "Scheduled at",

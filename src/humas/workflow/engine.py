@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from humas import authz, limits
 from humas.authz import Actor
 from humas.env import Env
-from humas.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied, RequirementsNotMet
+from humas.errors import (
+    AnotherApproverNeeded,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RequirementsNotMet,
+)
 from humas.notify import Notifier
 from humas.sop.model import SOP, Step
 from humas.store import audit
@@ -226,6 +233,8 @@ class Workflow:
         limits.check_text("note", note)
         c, step = self._reviewing(actor, content_id, "approve")
         sop = self.sop_of(c)
+        if sop.distinct_approvers:
+            self._check_distinct(actor, c, sop, step)
         now = self.env.clock()
         self.s.add(Decision(content_id=c.id, step_id=step.id, role=step.role, user_id=actor.id, outcome="approved",
                             version_hash=c.version_hash, note=note, created_at=now))
@@ -390,6 +399,31 @@ class Workflow:
             raise InvalidTransition(f"content {c.id} is {c.status} {where}: there is nothing to {verb}")
         authz.require_role(actor, step.role, f"{verb} at step '{step.label}'", self.env.sops.role_label(step.role))
         return c, step
+
+    def _check_distinct(self, actor: Actor, c: Content, sop: SOP, step: Step) -> None:
+        """Separation of duties: the author of this version and each approver of it are different people."""
+        author = self.s.execute(
+            select(ContentVersion.created_by_id).where(ContentVersion.content_id == c.id,
+                                                       ContentVersion.version == c.version)
+        ).scalar_one_or_none()
+        if author == actor.id:
+            raise AnotherApproverNeeded(
+                f"user '{actor.name}' wrote version {c.version} of content {c.id} and may not approve it at step "
+                f"'{step.label}': SOP '{sop.id}' requires another person (distinct_approvers)",
+                reason="author", step=step.label,
+            )
+        earlier = self.s.execute(
+            select(Decision.step_id).where(Decision.content_id == c.id, Decision.valid.is_(True),
+                                           Decision.outcome == "approved", Decision.version_hash == c.version_hash,
+                                           Decision.user_id == actor.id).order_by(Decision.id)
+        ).scalars().first()
+        if earlier is not None:
+            label = sop.step(earlier).label
+            raise AnotherApproverNeeded(
+                f"user '{actor.name}' already approved step '{label}' of this version of content {c.id} and may "
+                f"not also approve step '{step.label}': SOP '{sop.id}' requires another person (distinct_approvers)",
+                reason="approved", step=step.label, earlier_step=label,
+            )
 
     def _advance(self, c: Content, nxt: Step | None, now: datetime) -> None:
         if nxt is None or nxt.action == "publish":

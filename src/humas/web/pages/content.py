@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from humas.app import App
-from humas.errors import HumasError, InvalidInput, PermissionDenied, RuleBroken
+from humas.errors import AnotherApproverNeeded, HumasError, InvalidInput, PermissionDenied, RuleBroken
 from humas.store.models import Content, ContentStatus, PublicationJob
 from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
@@ -131,7 +131,8 @@ def detail(request: Request, content_id: int, viewer: ViewerDep) -> Response:
             and (viewer.is_admin or c.created_by_id == viewer.id),
             "can_schedule": c.status == ContentStatus.APPROVED
             and (viewer.is_admin or bool(roles & app.sops.publish_roles())),
-            "now_local": app.local(app.clock()).strftime("%Y-%m-%d %H:%M"),
+            "now_local": app.local(app.clock()).strftime("%Y-%m-%dT%H:%M"),  # the datetime-local input's format
+            "timezone": app.settings.time.timezone,
         }
         return render(request, "content_detail.html", ctx, viewer=viewer)
 
@@ -244,10 +245,24 @@ def review(request: Request, content_id: int, viewer: ViewerDep) -> Response:
 @router.post("/konten/{content_id}/setujui")
 def approve(request: Request, content_id: int, viewer: ViewerDep, note: Annotated[str, Form()] = "") -> Response:
     app = humas(request)
-    with app.db.session() as s:
-        workflow(app, s).approve(viewer.actor, content_id, note)
-    flash(request, translator(viewer.language)("Konten disetujui."))
+    _ = translator(viewer.language)
+    try:
+        with app.db.session() as s:
+            workflow(app, s).approve(viewer.actor, content_id, note)
+    except AnotherApproverNeeded as exc:
+        flash(request, _(_SEPARATION[exc.reason], step=exc.step, earlier=exc.earlier_step), "error")
+        return redirect(f"/konten/{content_id}")
+    flash(request, _("Konten disetujui."))
     return redirect("/persetujuan")
+
+
+#: What the approval page says when the SOP's separation of duties refuses the approver (by ``reason``).
+_SEPARATION = {
+    "author": "Anda menulis versi ini, jadi orang lain yang harus menyetujui langkah \u201c{step}\u201d "
+              "(SOP ini memisahkan penulis dan penyetuju).",
+    "approved": "Anda sudah menyetujui langkah \u201c{earlier}\u201d untuk versi ini, jadi orang lain yang harus "
+                "menyetujui langkah \u201c{step}\u201d (SOP ini memisahkan penyetuju).",
+}
 
 
 @router.post("/konten/{content_id}/tolak")

@@ -29,9 +29,10 @@ CALENDAR_STATES = (JobState.SCHEDULED, JobState.CLAIMED, JobState.SENDING, JobSt
 
 @router.post("/konten/{content_id}/jadwal")
 def schedule(request: Request, content_id: int, viewer: ViewerDep, at: Annotated[str, Form()] = "",
-             accounts: Annotated[list[str] | None, Form()] = None) -> Response:
+             accounts: Annotated[list[str] | None, Form()] = None, now: Annotated[str, Form()] = "") -> Response:
+    """``at`` from the date-time field (office time zone), or the "Sekarang" button (``now``)."""
     app = humas(request)
-    when = queue.parse_when(app.env, at)
+    when = queue.parse_when(app.env, "now" if now else at)
     with app.db.session() as s:
         created = queue.schedule(app.env, s, viewer.actor, content_id, when, accounts or None,
                                  platform_check=app.platform_check)

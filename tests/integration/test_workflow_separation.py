@@ -1,0 +1,148 @@
+"""Separation of duties (SOP option ``distinct_approvers``): the writer of a version and each approver of it are
+different people, and one person approves at most one step of a version. SQLite always, PostgreSQL when set."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from humas.app import App
+from humas.errors import AnotherApproverNeeded, PermissionDenied
+from humas.store.models import Content
+from humas.workflow.engine import ContentChanges
+from tests.conftest import MOJOKERTO_TEAM, add_user
+from tests.integration.test_web_helpers import build
+
+
+def _acc_separated() -> dict[str, Any]:
+    """The shipped mojokerto-acc SOP with separation of duties turned on (an office's own copy of it)."""
+    text = resources.files("humas.sop").joinpath("presets", "mojokerto-acc.toml").read_text(encoding="utf-8")
+    return {**tomllib.loads(text), "distinct_approvers": True}
+
+
+@pytest.fixture
+def sep(make_app: Callable[..., App], db_url: str) -> App:
+    app = make_app(db_url, sops=[_acc_separated()])
+    for name, roles in MOJOKERTO_TEAM.items():
+        add_user(app, name, *roles)
+    add_user(app, "reviu2", "tim_reviu")
+    add_user(app, "penulis", "tim_konten_kreatif", "tim_reviu")  # writes and may review
+    add_user(app, "dobel", "redaktur", "pimpinan_redaktur")  # holds two approving roles
+    return app
+
+
+def act(app: App, user: str, verb: str, cid: int, note: str = "") -> Content:
+    with app.db.session() as s:
+        return getattr(app.workflow(s), verb)(app.actor(s, user), cid, note)  # type: ignore[no-any-return]
+
+
+def new(app: App, author: str) -> int:
+    with app.db.session() as s:
+        return app.workflow(s).create(app.actor(s, author), sop_id="mojokerto-acc", title="Pencegahan korupsi",
+                                      text="Narasi isu", caption="Caption", accounts=["sandbox-facebook"]).id
+
+
+def state(app: App, cid: int) -> tuple[str, str | None]:
+    with app.db.session() as s:
+        c = s.get(Content, cid)
+        assert c is not None
+        return c.status, c.step_id
+
+
+def refused(app: App, user: str, cid: int) -> AnotherApproverNeeded:
+    before = state(app, cid)
+    with pytest.raises(AnotherApproverNeeded) as info:
+        act(app, user, "approve", cid)
+    assert isinstance(info.value, PermissionDenied)
+    assert state(app, cid) == before  # nothing written
+    return info.value
+
+
+def test_the_writer_may_not_approve_his_own_version(sep: App) -> None:
+    cid = new(sep, "penulis")
+    act(sep, "penulis", "submit", cid)
+    assert state(sep, cid) == ("in_review", "reviu")
+    err = refused(sep, "penulis", cid)
+    assert err.reason == "author" and "another person" in err.message
+    act(sep, "reviu", "approve", cid)
+    assert state(sep, cid) == ("in_review", "editing")
+
+
+def test_one_person_approves_at_most_one_step_of_a_version(sep: App) -> None:
+    cid = new(sep, "kreatif")
+    act(sep, "kreatif", "submit", cid)
+    act(sep, "reviu", "approve", cid)
+    act(sep, "editor", "approve", cid)
+    err = refused(sep, "reviu", cid)  # the same Tim Reviu member again, on the same version
+    assert (err.reason, err.earlier_step) == ("approved", sep.sops.get("mojokerto-acc").step("reviu").label)
+    act(sep, "reviu2", "approve", cid)
+    act(sep, "dobel", "approve", cid)  # as Redaktur
+    assert state(sep, cid) == ("in_review", "persetujuan_pimpinan_redaktur")
+    refused(sep, "dobel", cid)  # and not again as Pimpinan Redaktur
+    act(sep, "pimred", "approve", cid)
+    act(sep, "pj", "approve", cid)
+    assert state(sep, cid) == ("approved", "publikasi")
+
+
+def test_a_new_version_is_a_new_separation(sep: App) -> None:
+    cid = new(sep, "kreatif")
+    act(sep, "kreatif", "submit", cid)
+    for user in ("reviu", "editor", "reviu2", "dobel"):
+        act(sep, user, "approve", cid)
+    # the writer rewrites the draft: version 2, and the approvals of version 1 no longer count
+    with sep.db.session() as s:
+        sep.workflow(s).edit(sep.actor(s, "kreatif"), cid, ContentChanges(text="Narasi isu, diperbaiki"))
+    act(sep, "kreatif", "submit", cid)
+    act(sep, "reviu", "approve", cid)  # approved version 1, may approve version 2
+    act(sep, "editor", "approve", cid)
+    act(sep, "reviu2", "approve", cid)
+    act(sep, "dobel", "approve", cid)
+    assert state(sep, cid) == ("in_review", "persetujuan_pimpinan_redaktur")
+
+
+def test_the_shipped_acc_preset_lets_one_person_take_both_reviews(team: App) -> None:
+    """Off by default: the SOP gives Tim Reviu steps 5 and 7, and the existing chains rely on it."""
+    cid = new(team, "kreatif")
+    act(team, "kreatif", "submit", cid)
+    for user in ("reviu", "editor", "reviu"):
+        act(team, user, "approve", cid)
+    assert state(team, cid) == ("in_review", "persetujuan_redaktur")
+
+
+def test_prokopim_preset_separates_designer_and_verifier(app: App, tmp_path: Path) -> None:
+    add_user(app, "kabag", "kabag_prokopim")
+    add_user(app, "subkor", "sub_koordinator_dokpim")
+    add_user(app, "staf", "staf_sub_dokpim", "sub_koordinator_dokpim")  # designs, and stands in as verifier
+    photo = tmp_path / "desain.jpg"
+    Image.new("RGB", (1080, 1080), (200, 120, 40)).save(photo, "JPEG")
+    with app.db.session() as s:
+        cid = app.workflow(s).create(app.actor(s, "kabag"), sop_id="mojokerto-prokopim", title="Kunjungan Bupati",
+                                     text="", activity="Kunjungan kerja").id
+    act(app, "kabag", "submit", cid)
+    act(app, "subkor", "submit", cid)
+    assert state(app, cid) == ("draft", "desain")
+    with app.db.session() as s:
+        app.workflow(s).edit(app.actor(s, "staf"), cid, ContentChanges(caption="Bupati meninjau", media=[photo]))
+    act(app, "staf", "submit", cid)
+    assert state(app, cid) == ("in_review", "verifikasi")
+    assert refused(app, "staf", cid).reason == "author"
+    act(app, "subkor", "approve", cid)
+    assert state(app, cid)[0] == "approved"
+
+
+def test_the_approval_page_says_why_in_indonesian(sep: App) -> None:
+    env = build(sep)
+    cid = new(sep, "penulis")
+    act(sep, "penulis", "submit", cid)
+    web = env.client("penulis")
+    r = web.post(f"/konten/{cid}/setujui", {"note": ""})
+    assert r.status_code == 303 and r.headers["location"] == f"/konten/{cid}"
+    page = web.get(f"/konten/{cid}").text
+    assert "Anda menulis versi ini, jadi orang lain yang harus menyetujui" in page
+    assert state(sep, cid) == ("in_review", "reviu")
