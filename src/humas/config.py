@@ -305,6 +305,8 @@ class WebSettings(_Model):
     #: a signed-in session ends after this long without a request, and this long after sign-in in any case
     session_idle_minutes: int = Field(120, ge=5, le=7 * 24 * 60)
     session_max_hours: int = Field(12, ge=1, le=30 * 24)
+    #: ``/metrics`` for a client sending ``Authorization: Bearer <token>``; unset: for loopback peers only
+    metrics_token: Secret | None = None
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -336,6 +338,8 @@ class Settings(_Model):
     sop_files: list[Path] = Field(default_factory=list)
     sops: list[dict[str, Any]] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: ``text``: one readable line per record; ``json``: one JSON object per line (time, level, logger, message, …)
+    log_format: Literal["text", "json"] = "text"
     time: TimeSettings = TimeSettings()
     queue: QueueSettings = QueueSettings()
     accounts: list[AccountConfig] = Field(default_factory=lambda: default_accounts())

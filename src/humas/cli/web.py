@@ -19,7 +19,7 @@ def web(
     from humas.web.server import serve
 
     app = get_app(ctx)
-    setup_logging(app.settings.log_level)
+    setup_logging(app.settings.log_level, app.settings.log_format)
     # proxy headers only from web.trusted_proxies; the access log on, secrets masked (humas.web.server)
     if not serve(app, host=host or app.settings.web.host, port=port or app.settings.web.port):
         raise typer.Exit(3)  # uvicorn could not start (it logged why, e.g. the port is in use)

@@ -20,6 +20,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from humas.app import App
+from humas.daemon.logformat import formatter
 from humas.daemon.timers import daily_recap, retrain_tick, timers
 from humas.queue import jobs
 from humas.store.engine import sqlite_path
@@ -28,8 +29,12 @@ from humas.store.instance import InstanceLock, PgDaemonLock, instance_id
 log = logging.getLogger("humas.daemon")
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level), format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+def setup_logging(level: str, log_format: str = "text") -> None:
+    """Log to stderr at ``level`` in ``log_format`` (``text`` or ``json``, :mod:`humas.daemon.logformat`); a root
+    logger that already has handlers (a test runner's) is left as it is."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=getattr(logging, level), handlers=[handler])
     for noisy in ("alembic", "apscheduler", "urllib3", "httpx", "tweepy", "requests_oauthlib", "oauthlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -139,7 +144,7 @@ class Daemon:
         log.info("humas stopped")
 
     def run_forever(self) -> None:
-        setup_logging(self.app.settings.log_level)
+        setup_logging(self.app.settings.log_level, self.app.settings.log_format)
 
         def handle(signum: int, _frame: FrameType | None) -> None:
             log.info("received %s", signal.Signals(signum).name)

@@ -1,4 +1,5 @@
-"""The FastAPI application: server-rendered pages (Jinja2, autoescaped), ``/api/v1``, ``/media``, ``/healthz``.
+"""The FastAPI application: server-rendered pages (Jinja2, autoescaped), ``/api/v1``, ``/media``, ``/healthz``,
+``/metrics``.
 
 Built from one :class:`humas.app.App` (no module-level state). Every action goes through the same services and
 :mod:`humas.authz` rules as the CLI; their errors become status codes here (403 PermissionDenied, 404 NotFound,
@@ -21,7 +22,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import compile_path
@@ -42,6 +42,7 @@ from humas.errors import (
     TooLarge,
     Unavailable,
 )
+from humas.store import migrate
 from humas.web import auth
 from humas.web.api import finish_schema
 from humas.web.api.schemas import HealthOut
@@ -140,16 +141,22 @@ def create_app(app: App, *, heartbeat: Callable[[], dict[str, Any] | None] | Non
         api.include_router(r)
     api.include_router(api_router(), prefix="/api/v1")
     _include_webhooks(api, app)
+    from humas.web.metrics import metrics_router
 
-    @api.get("/healthz", tags=["health"], summary="Liveness: database reachable, scheduler heartbeat",
+    api.include_router(metrics_router(app, heartbeat))  # /metrics: loopback or web.metrics_token (docs/operations.md)
+
+    @api.get("/healthz", tags=["health"], summary="Readiness: database reachable at the code's schema, scheduler "
+                                                   "heartbeat",
              response_model=HealthOut,
-             responses={503: {"model": HealthOut, "description": "Not healthy: the database does not answer or "
-                                                                 "the daemon's heartbeat says so"}})
+             responses={503: {"model": HealthOut, "description": "Not ready: the database does not answer, its schema "
+                                                                 "is not this version's, or the daemon's heartbeat "
+                                                                 "says so"}})
     def healthz() -> JSONResponse:
         db_ok = True
-        try:
-            with app.db.session() as s:
-                s.execute(text("SELECT 1"))
+        try:  # ready: the database answers and its schema is the code's (after 'humas db upgrade' by another)
+            db_ok = migrate.current_revision(app.db) == migrate.code_head()
+            if not db_ok:
+                log.warning("healthz: the database schema is not this version's; run 'humas db upgrade'")
         except Exception:  # any database failure means not healthy; the reason goes to the log, not the answer
             log.exception("healthz: database unreachable")
             db_ok = False
