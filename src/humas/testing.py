@@ -3,6 +3,8 @@
 * :class:`FakeClock` / :func:`fake_clock`: a settable clock, usable wherever humas takes ``clock=`` and ``sleep=``.
 * :class:`FakePlatform`: an in-memory :class:`~humas.publisher.base.PlatformAdapter` that records every call and can
   be scripted to fail the way real platforms do.
+* :class:`~humas.testing_graph.FakeGraphServer` (in :mod:`humas.testing_graph`): a loopback HTTP fake of the Meta
+  Graph API for Facebook Pages.
 * :class:`~humas.publisher.base.MemorySecretStore`: re-exported.
 """
 

@@ -398,6 +398,16 @@ def test_a_failed_reply_keeps_the_case_approved_and_tells_people(sapp: App) -> N
 
 
 
+
+def test_the_rejection_note_does_not_outlive_the_approval(sapp: App) -> None:
+    case_id, _ = negative_case(sapp)
+    act(sapp, "sosmed", "draft", case_id, "Mohon maaf.")
+    act(sapp, "redaktur", "reject", case_id, "Sebutkan jadwal perbaikannya")
+    assert case_of(sapp, case_id).note == "Sebutkan jadwal perbaikannya"
+    act(sapp, "sosmed", "draft", case_id, "Mohon maaf, perbaikan dijadwalkan Senin.")
+    act(sapp, "redaktur", "approve", case_id)
+    assert case_of(sapp, case_id).note == ""
+
 def test_a_reply_the_platform_refuses_says_so_and_its_case_can_be_closed_by_hand(sapp: App) -> None:
     case_id, _ = negative_case(sapp)
     act(sapp, "sosmed", "draft", case_id, "Mohon maaf.")

@@ -129,3 +129,11 @@ def test_monitor_run_once_needs_the_configured_classifier(cli: tuple[App, Callab
     app, run = cli
     report = json.loads(run("monitor", "run", "--once", "--json").stdout)
     assert {a["account"] for a in report["accounts"]} == {a.name for a in app.settings.accounts}
+
+
+def test_monitor_json_needs_once(cli: tuple[App, Callable[..., Any]]) -> None:
+    """--json promises one JSON document; without --once the monitor would print one per round until stopped."""
+    _, run = cli
+    result = run("monitor", "run", "--json", ok=False)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "needs --once" in result.output  # one "error:" line through humas's main (tests/unit/test_cli_usage.py)

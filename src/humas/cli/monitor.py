@@ -51,6 +51,8 @@ def monitor_run(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Poll due posts of every account (leases: safe next to running daemons), then classify and escalate."""
+    if as_json and not once:  # --json promises one JSON value; without --once this runs until stopped
+        raise typer.BadParameter("needs --once (one JSON document of one round)", param_hint="--json")
     app = get_app(ctx)
     cycle = app.comment_cycle(_owner())
     while True:

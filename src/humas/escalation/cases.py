@@ -267,8 +267,7 @@ class Cases:
         close_period(self.env, self.s, case, now, "approved", actor.id)
         case.status, case.decided_by_id, case.decided_at = C.APPROVED, actor.id, now
         case.reply_job_id = job.id
-        if note:
-            case.note = note
+        case.note = note  # an earlier rejection's note is answered now (the register keeps it)
         enter_step(self.env, self.s, case, path.post, now)
         record(self.s, case, action, actor.name, now, role=path.escalation_role, note=note,
                data={"job": job.id, "text": case.draft_text})

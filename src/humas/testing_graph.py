@@ -1,0 +1,663 @@
+"""A loopback fake of the Meta Graph API for Facebook Pages (``platform-apis.md`` §2), shipped with humas for its
+own tests and for users' tests: :class:`FakeGraphServer` is a real HTTP server on 127.0.0.1 to run the real
+:class:`~humas.publisher.facebook.FacebookPageAdapter` against (its ``api_base`` and ``video_base`` options), with
+documented Graph errors injected by code (:data:`GRAPH_ERRORS`, :func:`graph_error`).
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.message
+import email.policy
+import hashlib
+import hmac
+import http.server
+import json
+import re
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from humas.errors import (
+    InvalidInput,
+    NotFound,
+)
+from humas.testing import _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
+
+__all__ = ["GRAPH_ERRORS", "FakeGraphServer", "GraphCall", "GraphComment", "GraphPhoto", "GraphPost", "graph_error"]
+
+
+# --- a loopback fake of the Meta Graph API (Facebook Pages) ----------------------------------------------------------
+
+GRAPH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S+0000"
+# Documented Graph errors (platform-apis.md §2.3): code -> (message, type, subcode, is_transient)
+GRAPH_ERRORS: dict[int, tuple[str, str, int | None, bool]] = {
+    1: ("An unknown error has occurred.", "OAuthException", None, True),
+    2: ("Service temporarily unavailable", "OAuthException", None, True),
+    4: ("(#4) Application request limit reached", "OAuthException", None, True),
+    10: ("(#10) Application does not have permission for this action", "OAuthException", None, False),
+    17: ("(#17) User request limit reached", "OAuthException", None, True),
+    32: ("(#32) Page request limit reached", "OAuthException", None, False),
+    100: ("(#100) Invalid parameter", "OAuthException", None, False),
+    102: ("Session key invalid or no longer valid", "OAuthException", None, False),
+    190: ("Error validating access token: Session has expired.", "OAuthException", 463, False),
+    200: ("(#200) The user hasn't authorized the application to perform this action", "OAuthException", None,
+          False),
+    368: ("It looks like you were misusing this feature by going too fast. You've been temporarily blocked from "
+          "using it.", "OAuthException", 1390008, False),
+    506: ("(#506) Duplicate status message", "OAuthException", 1455006, False),
+    613: ("(#613) Calls to this api have exceeded the rate limit.", "OAuthException", None, True),
+    80001: ("(#80001) There have been too many calls to this Page account. Wait a bit and try again.",
+            "OAuthException", None, True),
+}
+
+
+def graph_error(
+    code: int, subcode: int | None = None, message: str | None = None, *, is_transient: bool | None = None
+) -> dict[str, Any]:
+    """A Graph error envelope ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`` for a
+    documented ``code`` (``GRAPH_ERRORS``); ``subcode``/``message`` override the documented ones."""
+    known_msg, kind, known_sub, transient = GRAPH_ERRORS.get(code, (f"(#{code}) Graph API error", "OAuthException",
+                                                                      None, False))
+    err: dict[str, Any] = {"message": message or known_msg, "type": kind, "code": code}
+    sub = subcode if subcode is not None else known_sub
+    if sub is not None:
+        err["error_subcode"] = sub
+    if is_transient if is_transient is not None else transient:
+        err["is_transient"] = True
+    err["fbtrace_id"] = "Fk" + secrets.token_urlsafe(8)
+    return {"error": err}
+
+
+@dataclass
+class GraphPost:
+    """A Page post the fake holds (``kind``: ``status``, ``photo``, ``album``, ``video``)."""
+
+    id: str
+    message: str
+    created_time: datetime
+    kind: str = "status"
+    link: str | None = None
+    photo_ids: tuple[str, ...] = ()
+    title: str | None = None
+
+
+@dataclass
+class GraphPhoto:
+    """An uploaded photo (``published=false`` ones wait to be attached to a feed post)."""
+
+    id: str
+    filename: str
+    content_type: str
+    data: bytes
+    published: bool
+    post_id: str | None = None
+
+
+@dataclass
+class GraphComment:
+    """A comment or reply (``parent_id`` set) under a post."""
+
+    id: str
+    post_id: str
+    message: str
+    created_time: datetime
+    from_id: str | None
+    from_name: str | None
+    parent_id: str | None = None
+    is_hidden: bool = False
+    seq: int = 0
+
+
+@dataclass(frozen=True)
+class GraphCall:
+    """One request as the fake received it: ``path`` without the version, ``params`` query and form merged,
+    ``files`` the multipart file fields (name -> filename); ``token_in_query`` when ``access_token`` came as a
+    parameter rather than an ``Authorization: Bearer`` header."""
+
+    method: str
+    path: str
+    version: str
+    params: dict[str, str]
+    files: dict[str, str]
+    token_in_query: bool
+    appsecret_proof: str | None
+
+
+@dataclass
+class _Fault:
+    status: int
+    body: bytes
+    method: str | None
+    path: str | None  # a regular expression searched in the path (without the version)
+    drop: bool = False  # close the connection without an answer
+    apply: bool = False  # with drop: carry the request out first (the answer is lost, the write is not)
+
+
+class _GraphHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+    server: _GraphHTTPServer
+    timeout = 10
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read fake.calls instead
+        return
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        status, payload, drop = self.server.fake._dispatch(method, self.path, dict(self.headers.items()), body)
+        if drop:
+            self.close_connection = True
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class _GraphHTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeGraphServer) -> None:
+        self.fake = fake
+        super().__init__(("127.0.0.1", 0), _GraphHandler)
+
+
+class FakeGraphServer:
+    """A real HTTP server on 127.0.0.1 (a free port, one thread) speaking the Graph API wire format for what
+    :class:`~humas.publisher.facebook.FacebookPageAdapter` calls (``platform-apis.md`` §2), with an in-memory store.
+
+    Pass ``fake.url`` as the adapter's ``api_base`` (and ``video_base``). Served, under any ``/vNN.N/`` prefix:
+
+    * ``GET /{page-id}?fields=id,name``, ``GET /me``: the Page itself (the token is a Page token);
+    * ``POST /{page-id}/feed`` (``message``, ``link``, ``attached_media[i]``), ``POST /{page-id}/photos`` (multipart
+      ``source`` or ``url``; ``published``), ``POST /{page-id}/videos`` -> the documented ``id``/``post_id`` bodies;
+    * ``GET /{page-id}/posts`` (newest first, ``since``), ``GET /{post-id}``;
+    * ``GET /{post-or-comment-id}/comments`` (``filter=stream|toplevel``, ``order``, ``since``, ``limit``, ``after``)
+      with ``paging.cursors.before/after`` and a ``paging.next`` URL that embeds the token as Meta's does; an
+      ``after`` cursor whose comment was deleted is refused (code 100), as Meta warns;
+    * ``POST /{comment-id}/comments`` (a reply as the Page), ``POST /{comment-id}`` ``is_hidden=true|false``,
+      ``DELETE /{object-id}``.
+
+    The Page token is accepted as ``Authorization: Bearer`` or an ``access_token`` parameter; another token gets
+    code 190, none gets code 104. With ``app_secret`` set, a wrong ``appsecret_proof`` gets code 100 (and a missing
+    one too when ``require_proof``). An unknown object gets 100/33. ``fail_next`` / ``fail_next_http`` /
+    ``drop_next`` inject errors; every request is recorded in ``calls``, and an exception raised while answering
+    (a malformed request, a bug in the fake) in ``server_errors`` (answered as HTTP 500, code 1).
+    """
+
+    def __init__(
+        self,
+        *,
+        page_id: str = "1234567890",
+        page_name: str = "Humas Fake",
+        page_token: str = "EAAGfakePAGEtoken",
+        app_secret: str | None = None,
+        require_proof: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.page_id = page_id
+        self.page_name = page_name
+        self.page_token = page_token
+        self.app_secret = app_secret
+        self.require_proof = require_proof
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
+        self.posts: dict[str, GraphPost] = {}
+        self.photos: dict[str, GraphPhoto] = {}
+        self.comments: dict[str, GraphComment] = {}
+        self.calls: list[GraphCall] = []
+        self.server_errors: list[Exception] = []  # exceptions the fake raised while answering (answered 500/code 1)
+        self._faults: list[_Fault] = []
+        self._seq = 0
+        self._lock = threading.RLock()
+        self._httpd: _GraphHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle ----------------------------------------------------------------------------------------------
+
+    def start(self) -> FakeGraphServer:
+        if self._httpd is None:
+            self._httpd = _GraphHTTPServer(self)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-graph", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._httpd = self._thread = None
+
+    def __enter__(self) -> FakeGraphServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"FakeGraphServer(page_id={self.page_id!r}, url={self._url_or_none()!r})"
+
+    def _url_or_none(self) -> str | None:
+        if self._httpd is None:
+            return None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, the adapter's ``api_base``; the server must be started."""
+        url = self._url_or_none()
+        if url is None:
+            raise InvalidInput("FakeGraphServer is not started")
+        return url
+
+    # --- scripting ----------------------------------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        code: int,
+        subcode: int | None = None,
+        *,
+        status: int = 400,
+        message: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` matching requests (``method``; ``path`` a regex searched in the path without the
+        version) get a Graph error envelope for ``code`` with HTTP ``status``; nothing is stored."""
+        body = json.dumps(graph_error(code, subcode, message)).encode()
+        with self._lock:
+            self._faults.extend(_Fault(status, body, method, path) for _ in range(times))
+
+    def fail_next_http(
+        self, status: int, body: bytes = b"", *, method: str | None = None, path: str | None = None
+    ) -> None:
+        """The next matching request gets a bare HTTP ``status`` (a proxy's answer: no Graph envelope)."""
+        with self._lock:
+            self._faults.append(_Fault(status, body, method, path))
+
+    def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
+        """The next matching request is read and the connection closed without an answer; with ``apply`` the
+        request is carried out first (the write happened, its answer is lost)."""
+        with self._lock:
+            self._faults.append(_Fault(0, b"", method, path, drop=True, apply=apply))
+
+    def add_post(self, message: str, *, created_time: datetime | None = None) -> GraphPost:
+        """A published text post on the Page, as if made elsewhere."""
+        with self._lock:
+            post = GraphPost(self._post_id(), message, _aware(created_time) if created_time else self.clock())
+            self.posts[post.id] = post
+            return post
+
+    def add_comment(
+        self,
+        post_id: str,
+        message: str,
+        *,
+        from_id: str | None = "5550001",
+        from_name: str | None = "Warga",
+        parent_id: str | None = None,
+        created_time: datetime | None = None,
+    ) -> GraphComment:
+        """A comment (or a reply, ``parent_id``) by a member of the public on a post the fake holds."""
+        with self._lock:
+            if post_id not in self.posts:
+                raise NotFound(f"fake graph: no post {post_id!r}")
+            return self._new_comment(post_id, message, from_id, from_name, parent_id,
+                                     _aware(created_time) if created_time else self.clock())
+
+    def delete_comment(self, comment_id: str) -> None:
+        with self._lock:
+            self.comments.pop(comment_id, None)
+
+    def comments_on(self, post_id: str) -> list[GraphComment]:
+        """The comments and replies held for a post, oldest first."""
+        with self._lock:
+            return sorted((c for c in self.comments.values() if c.post_id == post_id), key=lambda c: c.seq)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.posts.clear()
+            self.photos.clear()
+            self.comments.clear()
+            self.calls.clear()
+            self.server_errors.clear()
+            self._faults.clear()
+
+    # --- the wire -----------------------------------------------------------------------------------------------
+
+    def _dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes, bool]:
+        """(status, JSON body, drop the connection) for one request; called on the server's thread."""
+        parts = urlsplit(target)
+        m = re.fullmatch(r"/(v\d+\.\d+)/(.+)", parts.path)
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        files: dict[str, tuple[str, str, bytes]] = {}
+        ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        if body and ctype.startswith("multipart/form-data"):
+            form, files = _multipart(ctype, body)
+            params.update(form)
+        elif body:
+            params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        header_token = auth[7:] if auth.startswith("Bearer ") else None
+        query_token = params.pop("access_token", None)
+        proof = params.pop("appsecret_proof", None)
+        path = m.group(2).strip("/") if m else parts.path.strip("/")
+        with self._lock:
+            self.calls.append(GraphCall(method, path, m.group(1) if m else "", dict(params),
+                                        {k: v[0] for k, v in files.items()}, query_token is not None, proof))
+            fault = next((f for f in self._faults if (f.method is None or f.method == method)
+                          and (f.path is None or re.search(f.path, path))), None)
+            if fault is not None:
+                self._faults.remove(fault)
+                if not fault.drop:
+                    return fault.status, fault.body, False
+                if not fault.apply:
+                    return 0, b"", True
+            if m is None:
+                return self._error(404, 100, 33, f"Unknown path components: {parts.path}")
+            token = header_token or query_token
+            if not token:
+                return self._error(400, 104, None, "An access token is required to request this resource.")
+            if token != self.page_token:
+                return self._error(400, 190, None, "Invalid OAuth access token - Cannot parse access token")
+            if self.app_secret is not None and (proof is not None or self.require_proof):
+                want = hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+                if proof is None:
+                    return self._error(400, 100, None,
+                                       "API calls from the server require an appsecret_proof argument")
+                if not hmac.compare_digest(proof, want):
+                    return self._error(400, 100, None, "Invalid appsecret_proof provided in the API argument")
+            try:
+                status, answer = self._route(method, path, params, files, token, m.group(1))
+            except Exception as exc:  # a bug in the fake or a malformed request: Graph's "unknown error", kept
+                self.server_errors.append(exc)
+                status, answer = 500, graph_error(1)
+            if fault is not None:  # an applied drop: the write stays, its answer is lost
+                return 0, b"", True
+            return status, json.dumps(answer).encode(), False
+
+    def _error(self, status: int, code: int, subcode: int | None, message: str) -> tuple[int, bytes, bool]:
+        return status, json.dumps(graph_error(code, subcode, message)).encode(), False
+
+    def _route(
+        self, method: str, path: str, params: dict[str, str], files: dict[str, tuple[str, str, bytes]], token: str,
+        version: str,
+    ) -> tuple[int, Any]:
+        segments = path.split("/")
+        obj = self.page_id if segments[0] == "me" else segments[0]
+        edge = segments[1] if len(segments) > 1 else None
+        if len(segments) > 2:
+            return _unsupported(path)
+        if obj == self.page_id:
+            if method == "GET" and edge is None:
+                return 200, _select({"id": self.page_id, "name": self.page_name}, params.get("fields") or "id,name")
+            if method == "POST" and edge == "feed":
+                return self._feed(params)
+            if method == "POST" and edge == "photos":
+                return self._photo(params, files)
+            if method == "POST" and edge == "videos":
+                return self._video(params, files)
+            if method == "GET" and edge == "posts":
+                return self._list_posts(params, token, version)
+            return _unsupported(path)
+        if obj in self.posts:
+            if method == "GET" and edge is None:
+                return 200, _select(self._post_json(self.posts[obj]), params.get("fields") or "id,message,created_time")
+            if method == "GET" and edge == "comments":
+                return self._list_comments(obj, None, params, token, version)
+            if method == "POST" and edge == "comments":
+                return self._reply(obj, None, params)
+            if method == "DELETE" and edge is None:
+                del self.posts[obj]
+                return 200, {"success": True}
+            return _unsupported(path)
+        if obj in self.comments:
+            comment = self.comments[obj]
+            if method == "GET" and edge is None:
+                return 200, _select(self._comment_json(comment), params.get("fields") or "id,message,created_time")
+            if method == "GET" and edge == "comments":
+                return self._list_comments(comment.post_id, comment.id, params, token, version)
+            if method == "POST" and edge == "comments":
+                return self._reply(comment.post_id, comment.id, params)
+            if method == "POST" and edge is None and "is_hidden" in params:
+                if comment.from_id == self.page_id:
+                    return 400, graph_error(100, None, "(#100) Cannot hide a comment made by the Page")
+                comment.is_hidden = params["is_hidden"].lower() == "true"
+                return 200, {"success": True}
+            if method == "DELETE" and edge is None:
+                del self.comments[obj]
+                return 200, {"success": True}
+            return _unsupported(path)
+        return _unsupported(path)
+
+    def _feed(self, params: dict[str, str]) -> tuple[int, Any]:
+        message = params.get("message", "")
+        attached = [json.loads(v) for k, v in sorted(params.items()) if k.startswith("attached_media[")]
+        photo_ids = tuple(str(a.get("media_fbid")) for a in attached if isinstance(a, dict))
+        if not message and not params.get("link") and not photo_ids:
+            return 400, graph_error(100, None, "(#100) Missing message or attachment")
+        for pid in photo_ids:
+            photo = self.photos.get(pid)
+            if photo is None or photo.published:
+                return 400, graph_error(100, None, f"(#100) media_fbid {pid} is not an unpublished photo")
+        post = GraphPost(self._post_id(), message, self.clock(), kind="album" if photo_ids else "status",
+                         link=params.get("link"), photo_ids=photo_ids)
+        self.posts[post.id] = post
+        for pid in photo_ids:
+            self.photos[pid].post_id = post.id
+        return 200, {"id": post.id}
+
+    def _photo(self, params: dict[str, str], files: dict[str, tuple[str, str, bytes]]) -> tuple[int, Any]:
+        if "source" in files:
+            filename, content_type, data = files["source"]
+        elif params.get("url"):
+            filename, content_type, data = params["url"].rsplit("/", 1)[-1], "image/jpeg", b""
+        else:
+            return 400, graph_error(324, None, "(#324) Requires upload file")
+        if not content_type.startswith("image/"):
+            return 400, graph_error(324, None, "(#324) Missing or invalid image file")
+        published = params.get("published", "true").lower() != "false"
+        photo = GraphPhoto(self._new_id(), filename, content_type, data, published)
+        self.photos[photo.id] = photo
+        if not published:
+            return 200, {"id": photo.id}
+        post = GraphPost(self._post_id(), params.get("message") or params.get("caption") or "", self.clock(),
+                         kind="photo", photo_ids=(photo.id,))
+        self.posts[post.id] = post
+        photo.post_id = post.id
+        return 200, {"id": photo.id, "post_id": post.id}
+
+    def _video(self, params: dict[str, str], files: dict[str, tuple[str, str, bytes]]) -> tuple[int, Any]:
+        if "source" not in files and not params.get("file_url"):
+            return 400, graph_error(100, None, "(#100) No file or file_url given")
+        video_id = self._new_id()
+        # A Page video is also a post; Graph answers with the video id, which the post list shows as its object.
+        post = GraphPost(video_id, params.get("description", ""), self.clock(), kind="video",
+                         title=params.get("title"))
+        self.posts[post.id] = post
+        return 200, {"id": video_id}
+
+    def _list_posts(self, params: dict[str, str], token: str, version: str) -> tuple[int, Any]:
+        since = _int_param(params.get("since"))
+        posts = sorted(self.posts.values(), key=lambda p: (p.created_time, p.id), reverse=True)
+        if since is not None:
+            posts = [p for p in posts if p.created_time.timestamp() >= since]
+        fields = params.get("fields") or "id,message,created_time"
+        items = [(_post_seq(p), _select(self._post_json(p), fields)) for p in posts]
+        return self._page(items, f"{self.page_id}/posts", params, token, version)
+
+    def _list_comments(
+        self, post_id: str, parent: str | None, params: dict[str, str], token: str, version: str
+    ) -> tuple[int, Any]:
+        held = sorted((c for c in self.comments.values() if c.post_id == post_id), key=lambda c: c.seq)
+        if parent is not None:
+            held = [c for c in held if c.parent_id == parent]
+        elif params.get("filter", "toplevel") != "stream":
+            held = [c for c in held if c.parent_id is None]
+        if params.get("order") == "reverse_chronological":
+            held.reverse()
+        since = _int_param(params.get("since"))
+        if since is not None:
+            held = [c for c in held if c.created_time.timestamp() >= since]
+        fields = params.get("fields") or "id,message,created_time"
+        items = [(c.seq, _select(self._comment_json(c), fields)) for c in held]
+        return self._page(items, f"{parent or post_id}/comments", params, token, version)
+
+    def _page(
+        self, items: list[tuple[int, dict[str, Any]]], path: str, params: dict[str, str], token: str, version: str
+    ) -> tuple[int, Any]:
+        """One page of an edge after the ``after`` cursor (the position of a held object), with Graph's paging."""
+        limit = max(1, min(_int_param(params.get("limit")) or 25, 100))
+        start = 0
+        if params.get("after"):
+            seq = _cursor_seq(params["after"])
+            index = next((i for i, (s, _) in enumerate(items) if s == seq), None)
+            if index is None:
+                return 400, graph_error(100, None, "(#100) The after cursor is invalid")
+            start = index + 1
+        chunk = items[start : start + limit]
+        answer: dict[str, Any] = {"data": [item for _, item in chunk]}
+        if chunk:
+            paging: dict[str, Any] = {"cursors": {"before": _cursor(chunk[0][0]), "after": _cursor(chunk[-1][0])}}
+            if start + limit < len(items):
+                query = {k: v for k, v in params.items() if k != "after"}
+                query |= {"access_token": token, "after": _cursor(chunk[-1][0])}
+                paging["next"] = f"{self.url}/{version}/{path}?{urlencode(query)}"
+            answer["paging"] = paging
+        return 200, answer
+
+    def _reply(self, post_id: str, parent: str | None, params: dict[str, str]) -> tuple[int, Any]:
+        if not params.get("message") and not params.get("attachment_url"):
+            return 400, graph_error(100, None, "(#100) Missing message")
+        target = self.comments.get(parent) if parent else None
+        # Graph nests one level: a reply to a reply lands under the top-level comment.
+        top = (target.parent_id or target.id) if target is not None else None
+        reply = self._new_comment(post_id, params.get("message", ""), self.page_id, self.page_name, top,
+                                  self.clock())
+        return 200, {"id": reply.id}
+
+    # --- store helpers ------------------------------------------------------------------------------------------
+
+    def _new_id(self) -> str:
+        self._seq += 1
+        return str(5550000000 + self._seq)
+
+    def _post_id(self) -> str:
+        self._seq += 1
+        return f"{self.page_id}_{1000 + self._seq}"
+
+    def _new_comment(
+        self, post_id: str, message: str, from_id: str | None, from_name: str | None, parent_id: str | None,
+        created: datetime,
+    ) -> GraphComment:
+        self._seq += 1
+        comment = GraphComment(f"{post_id.rsplit('_', 1)[-1]}_{20000 + self._seq}", post_id, message, created,
+                               from_id, from_name, parent_id, seq=self._seq)
+        self.comments[comment.id] = comment
+        return comment
+
+    def _post_json(self, post: GraphPost) -> dict[str, Any]:
+        return {
+            "id": post.id,
+            "message": post.message,
+            "created_time": post.created_time.astimezone(UTC).strftime(GRAPH_TIME_FORMAT),
+            "permalink_url": f"https://www.facebook.com/{post.id}",
+            "from": {"id": self.page_id, "name": self.page_name},
+        }
+
+    def _comment_json(self, c: GraphComment) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": c.id,
+            "message": c.message,
+            "created_time": c.created_time.astimezone(UTC).strftime(GRAPH_TIME_FORMAT),
+            "comment_count": sum(1 for o in self.comments.values() if o.parent_id == c.id),
+            "is_hidden": c.is_hidden,
+            "permalink_url": f"https://www.facebook.com/{c.post_id}?comment_id={c.id}",
+        }
+        if c.from_id is not None:  # absent unless the token may moderate the Page
+            out["from"] = {"id": c.from_id, "name": c.from_name or ""}
+        if c.parent_id is not None:
+            out["parent"] = {"id": c.parent_id}
+        return out
+
+
+def _unsupported(path: str) -> tuple[int, Any]:
+    obj = path.split("/", 1)[0]
+    return 400, {"error": {
+        "message": f"Unsupported get request. Object with ID '{obj}' does not exist, cannot be loaded due to "
+                   "missing permissions, or does not support this operation. Please read the Graph API "
+                   "documentation at https://developers.facebook.com/docs/graph-api",
+        "type": "GraphMethodException", "code": 100, "error_subcode": 33,
+        "fbtrace_id": "Fk" + secrets.token_urlsafe(8)}}
+
+
+def _select(obj: dict[str, Any], fields: str) -> dict[str, Any]:
+    """The top-level ``fields`` of ``obj`` (``parent{id}`` selects ``parent``); ``id`` always."""
+    names = {"id"} | {f.split("{", 1)[0].strip() for f in re.sub(r"\{[^{}]*\}", "", fields).split(",") if f.strip()}
+    return {k: v for k, v in obj.items() if k in names}
+
+
+def _int_param(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"fake-cursor:{seq}".encode()).decode().rstrip("=")
+
+
+def _cursor_seq(cursor: str) -> int | None:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return _int_param(text.removeprefix("fake-cursor:")) if text.startswith("fake-cursor:") else None
+
+
+def _post_seq(post: GraphPost) -> int:
+    return int(post.id.rsplit("_", 1)[-1])
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
+    """Fields and files (name -> (filename, content type, bytes)) of a ``multipart/form-data`` body."""
+    msg = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + body, policy=email.policy.HTTP
+    )
+    form: dict[str, str] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    for part in msg.iter_parts() if isinstance(msg, email.message.EmailMessage) else []:
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        raw = part.get_payload(decode=True)
+        data = raw if isinstance(raw, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, part.get_content_type(), data)
+        else:
+            form[name] = data.decode("utf-8")
+    return form, files
