@@ -167,6 +167,15 @@ def test_forbidden_changes_nothing(env: WebEnv) -> None:
     assert case_status(env.app, case_id) == "reply_drafted"
 
 
+def test_register_and_history_show_actions_as_words(env: WebEnv) -> None:
+    cid = _in_review(env.app)
+    history = env.client("admin").get(f"/konten/{cid}").text
+    register = env.client("admin").get("/register").text
+    for html in (history, register):
+        assert ">Diajukan</td>" in html and ">content.submitted</td>" not in html
+    assert 'title="content.submitted"' in history  # the code stays at hand for those who search the register
+
+
 def test_hostile_comment_is_text_everywhere(env: WebEnv) -> None:
     comment_id, case_id = published_comment(env.app, HOSTILE)
     pages = ["/", "/komentar", f"/komentar/{comment_id}", "/eskalasi", f"/eskalasi/{case_id}", "/register"]

@@ -12,7 +12,7 @@ from humas import users
 from humas.testing import FakeClock
 from humas.web import auth
 from humas.web.diff import snapshot_diff, words
-from humas.web.i18n import EN, STATUS, translator
+from humas.web.i18n import ACTION, EN, STATUS, translator
 from humas.web.svg import stacked_bars
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "humas" / "web"
@@ -35,6 +35,18 @@ def test_every_message_has_an_english_translation() -> None:
     missing = sorted(m for m in used if m not in EN)
     assert not missing, missing
     assert all(label in EN for label in STATUS.values())
+    assert all(label in EN for label in ACTION.values())
+
+
+def test_every_register_action_has_a_label() -> None:
+    """People read the register's actions as words: each action code written anywhere in humas has a label."""
+    code = re.compile(r'"((?:content|case|job|reply|comment|account|user|token|db|sentiment)\.[a-z_]+)"')
+    found = {m for f in (WEB.parent).rglob("*.py") for m in code.findall(f.read_text(encoding="utf-8"))}
+    found |= {f"comment.review_{o}" for o in ("confirmed", "dismissed")}  # f-strings
+    found |= {f"sentiment.model_{o}" for o in ("deployed", "refused")}
+    found -= {name for name in found if name.endswith(".html")}  # template names, not actions
+    assert len(found) > 40
+    assert sorted(found - set(ACTION)) == []
 
 
 def test_translator_fills_placeholders_and_keeps_unknown_text() -> None:

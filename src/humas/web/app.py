@@ -90,11 +90,12 @@ def _is_api(request: Request) -> bool:
 
 
 def make_env() -> Environment:
-    from humas.web.i18n import status_text
+    from humas.web.i18n import action_text, status_text
 
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["status_text"] = status_text
+    env.globals["action_text"] = action_text
     return env
 
 

@@ -25,6 +25,56 @@ STATUS = {
     "negative": "Negatif", "neutral": "Netral", "positive": "Positif",
 }
 
+#: labels of the audit register's action codes (the code itself stays in exports and the API)
+ACTION = {
+    "content.created": "Konten dibuat",
+    "content.edited": "Konten diubah",
+    "content.submitted": "Diajukan",
+    "content.approved": "Disetujui",
+    "content.rejected": "Ditolak",
+    "content.returned": "Dikembalikan",
+    "content.cancelled": "Dibatalkan",
+    "content.scheduled": "Dijadwalkan",
+    "content.unscheduled": "Jadwal dibatalkan",
+    "content.published": "Terbit",
+    "job.published": "Terbit di platform",
+    "job.failed": "Gagal diposting",
+    "job.retried": "Dikirim ulang",
+    "job.rescheduled": "Dijadwalkan ulang",
+    "job.cancelled": "Pengiriman dibatalkan",
+    "case.opened": "Kasus dibuka",
+    "case.drafted": "Draf balasan ditulis",
+    "case.redrafted": "Draf balasan diperbaiki",
+    "case.approved": "Balasan disetujui",
+    "case.rejected": "Balasan ditolak",
+    "case.dismissed": "Kasus diabaikan",
+    "case.hidden": "Komentar disembunyikan",
+    "case.relabelled": "Sentimen dikoreksi",
+    "case.reply_posted": "Balasan terkirim",
+    "case.reply_failed": "Balasan gagal diposting",
+    "case.direct_reply": "Dijawab langsung",
+    "case.auto_hide_failed": "Gagal disembunyikan otomatis",
+    "reply.published": "Balasan terbit di platform",
+    "comment.relabelled": "Sentimen dikoreksi",
+    "comment.review_confirmed": "Dikonfirmasi negatif",
+    "comment.review_dismissed": "Bukan negatif",
+    "sentiment.model_deployed": "Model sentimen baru dipakai",
+    "sentiment.model_refused": "Model sentimen baru ditolak",
+    "account.paused": "Akun dijeda",
+    "account.resumed": "Akun dilanjutkan",
+    "user.added": "Pengguna ditambahkan",
+    "user.first_admin": "Admin pertama dibuat",
+    "user.activated": "Pengguna diaktifkan",
+    "user.deactivated": "Pengguna dinonaktifkan",
+    "user.roles": "Peran diubah",
+    "user.password_changed": "Kata sandi diganti",
+    "user.password_reset": "Kata sandi direset",
+    "user.sessions_ended": "Sesi diakhiri",
+    "token.created": "Token API dibuat",
+    "token.revoked": "Token API dicabut",
+    "db.restored": "Basis data dipulihkan",
+}
+
 EN: dict[str, str] = {
     # layout and navigation
     "Beranda": "Home", "Konten": "Content", "Persetujuan": "Approvals", "Kalender": "Calendar", "Antrian": "Queue",
@@ -171,6 +221,59 @@ def translator(lang: str) -> Callable[..., str]:
         return out.format(**values) if values else out
 
     return _
+
+EN.update({  # the register's action labels
+    "Konten dibuat": "Content created",
+    "Konten diubah": "Content edited",
+    "Diajukan": "Submitted",
+    "Disetujui": "Approved",
+    "Ditolak": "Rejected",
+    "Dikembalikan": "Returned",
+    "Dibatalkan": "Cancelled",
+    "Dijadwalkan": "Scheduled",
+    "Jadwal dibatalkan": "Unscheduled",
+    "Terbit": "Published",
+    "Terbit di platform": "Published on the platform",
+    "Gagal diposting": "Posting failed",
+    "Dikirim ulang": "Retried",
+    "Dijadwalkan ulang": "Rescheduled",
+    "Pengiriman dibatalkan": "Posting cancelled",
+    "Kasus dibuka": "Case opened",
+    "Draf balasan ditulis": "Reply drafted",
+    "Draf balasan diperbaiki": "Reply redrafted",
+    "Balasan disetujui": "Reply approved",
+    "Balasan ditolak": "Reply rejected",
+    "Kasus diabaikan": "Case dismissed",
+    "Komentar disembunyikan": "Comment hidden",
+    "Sentimen dikoreksi": "Sentiment corrected",
+    "Balasan terkirim": "Reply posted",
+    "Balasan gagal diposting": "Reply failed",
+    "Dijawab langsung": "Answered directly",
+    "Gagal disembunyikan otomatis": "Automatic hiding failed",
+    "Balasan terbit di platform": "Reply published on the platform",
+    "Dikonfirmasi negatif": "Confirmed negative",
+    "Bukan negatif": "Not negative",
+    "Model sentimen baru dipakai": "New sentiment model deployed",
+    "Model sentimen baru ditolak": "New sentiment model refused",
+    "Akun dijeda": "Account paused",
+    "Akun dilanjutkan": "Account resumed",
+    "Pengguna ditambahkan": "User added",
+    "Admin pertama dibuat": "First admin created",
+    "Pengguna diaktifkan": "User activated",
+    "Pengguna dinonaktifkan": "User deactivated",
+    "Peran diubah": "Roles changed",
+    "Kata sandi diganti": "Password changed",
+    "Kata sandi direset": "Password reset",
+    "Sesi diakhiri": "Sessions ended",
+    "Token API dibuat": "API token created",
+    "Token API dicabut": "API token revoked",
+    "Basis data dipulihkan": "Database restored",
+})
+
+
+def action_text(code: str) -> str:
+    """The Indonesian label of an audit action code (translate it with ``_``); an unknown code is shown as is."""
+    return ACTION.get(code, code)
 
 
 def status_text(code: str | None) -> str:
