@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console, ConsoleDimensions
@@ -42,6 +42,13 @@ console = _Console(highlight=False, soft_wrap=True)
 
 AS_OPTION = typer.Option(..., "--as", envvar="HUMAS_USER", help="The acting user (env: HUMAS_USER).")
 JSON_OPTION = typer.Option(False, "--json", help="Print exactly one JSON value.")
+#: the sentiment data folders a command trains or scores on (sentiment train, sentiment finetune)
+DataOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--data", help="Data folder (repeatable). Default: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment."
+    ),
+]
 
 
 class CliState:

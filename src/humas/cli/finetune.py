@@ -24,16 +24,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from humas.cli.common import console
+from humas.cli.common import DataOpt, console
 from humas.errors import HumasError
-
-#: the sentiment data folders a command trains or scores on (shared by train and finetune)
-DataOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--data", help="Data folder (repeatable). Default: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment."
-    ),
-]
 
 
 def default_finetune_out() -> Path:

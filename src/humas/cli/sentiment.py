@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from humas.cli.common import console
-from humas.cli.finetune import DataOpt, finetune
+from humas.cli.common import DataOpt, console
+from humas.cli.finetune import finetune
 from humas.cli.learning import learn
 from humas.errors import HumasError, InvalidInput
 from humas.sentiment.base import LABELS, Classifier, Label

@@ -73,11 +73,6 @@ class Prediction:
         return self.tier == "case"
 
     @property
-    def escalate(self) -> bool:
-        """Alias of :attr:`needs_escalation`."""
-        return self.needs_escalation
-
-    @property
     def reaches_person(self) -> bool:
         """True when a person sees it: a case or the review list (what negative recall counts)."""
         return self.tier in ("case", "review")
