@@ -11,7 +11,7 @@ ifneq ($(SENTIMENT_DATA),)
 export HUMAS_SENTIMENT_DATA ?= $(SENTIMENT_DATA)
 endif
 
-.PHONY: run test install install-dev lint typecheck bench clean
+.PHONY: run test install install-dev lint typecheck bench messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ lint: install-dev
 bench: install-dev
 	$(PY) bench/queue_statements.py
 	$(PY) bench/pipeline_bench.py --db sqlite
+
+## make messages: add the texts new in the sources to the gettext catalogs (src/humas/web/locale/*/LC_MESSAGES/*.po)
+## as empty entries for a translator; the unit tests fail until each has its translation
+messages: install
+	$(PY) -m humas.web.extract
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

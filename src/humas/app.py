@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from humas import users
+from humas.accounts.connect import Connector
 from humas.accounts.drafts import PlatformCheck
 from humas.accounts.registry import AdapterRegistry, BuildContext
 from humas.accounts.state import AccountStates
@@ -31,6 +32,9 @@ from humas.classify.stage import Classification
 from humas.clock import Clock, utcnow
 from humas.config import Settings
 from humas.cycle import CommentCycle, PipelineReport, SandboxPublic
+from humas.documentation.agenda import Agenda
+from humas.documentation.equipment import Equipment
+from humas.documentation.inventory import Inventory, remind_due
 from humas.env import Env
 from humas.errors import InvalidInput, InvalidTransition
 from humas.escalation.cases import Cases
@@ -41,10 +45,13 @@ from humas.escalation.triage import Escalator, OpenedCase
 from humas.keyfile import key_from_file
 from humas.monitor.poller import Monitor
 from humas.notify import RoleNotifier
+from humas.planning.service import Planning
 from humas.publisher.base import AdapterFor
 from humas.queue import jobs
 from humas.queue.completion import Completions, PostCompletion
 from humas.queue.dispatcher import Dispatcher, Notify
+from humas.reports.cadence import remind_cadence
+from humas.reports.printable import Records
 from humas.reports.recap import daily_recap
 from humas.reports.reminders import remind_overdue
 from humas.sentiment.base import Classifier
@@ -56,7 +63,7 @@ from humas.store.backup import check_sqlite_backup
 from humas.store.engine import Database, sqlite_path
 from humas.store.instance import no_daemon_running
 from humas.store.media import MediaStore
-from humas.store.secrets import DbSecretStore
+from humas.store.secrets import DbSecretStore, Keyring
 from humas.store.verify import RegisterReport, verify_register
 from humas.workflow.engine import Workflow
 
@@ -90,6 +97,10 @@ class App:
         with self.db.read() as s:
             return verify_register(s, self.anchor)
 
+    def records(self) -> Records:
+        """Printable records (approval sheets, the register as PDF or CSV), each copy recorded in the register."""
+        return Records(self.env, self.verify_register)
+
     @property
     def db(self) -> Database:
         return self.env.db
@@ -114,8 +125,22 @@ class App:
         return self.env.local(dt)
 
     @cached_property
+    def secret_store(self) -> DbSecretStore:
+        """Account secrets (rotating tokens, tokens from connecting), encrypted with keys kept outside the database."""
+        k = self.settings.secrets
+        keyring = Keyring(self.settings.data_dir / "secrets.key", key=k.key.reveal if k.key is not None else None,
+                          previous=[p.reveal for p in k.previous_keys])
+        return DbSecretStore(self.db, keyring)
+
+    @cached_property
     def adapters(self) -> AdapterRegistry:
-        return AdapterRegistry(BuildContext(self.settings, DbSecretStore(self.db), self.clock))
+        return AdapterRegistry(BuildContext(self.settings, self.secret_store, self.clock))
+
+    @cached_property
+    def connector(self) -> Connector:
+        """Connecting accounts through their platforms' OAuth flows (web, CLI)."""
+        return Connector(self.settings, self.db, self.secret_store, self.account_states, self.clock,
+                         forget=self.adapters.forget)
 
     @cached_property
     def notifier(self) -> RoleNotifier:
@@ -166,6 +191,22 @@ class App:
     def workflow(self, session: Session) -> Workflow:
         """Content through its SOP in ``session``: roles notified, platform limits checked at submit."""
         return Workflow(self.env, session, notifier=self.notifier, platform_check=self.platform_check)
+
+    def planning(self, session: Session) -> Planning:
+        """Monthly content plans in ``session``; an approval creates drafts through :meth:`workflow`."""
+        return Planning(self.env, session, notifier=self.notifier, workflow=self.workflow(session))
+
+    def equipment(self, session: Session) -> Equipment:
+        """The documentation equipment register in ``session``."""
+        return Equipment(self.env, session)
+
+    def inventory(self, session: Session) -> Inventory:
+        """Inventory rounds of the documentation equipment in ``session``; step roles notified."""
+        return Inventory(self.env, session, notifier=self.notifier)
+
+    def agenda(self, session: Session) -> Agenda:
+        """The leaders' agenda in ``session``; an entry opens content through :meth:`workflow`."""
+        return Agenda(self.env, session, workflow=self.workflow(session), notifier=self.notifier)
 
     def cases(self, session: Session, adapter_for: AdapterFor | None = None) -> Cases:
         return Cases(self.env, session, adapter_for or self.adapters.get)
@@ -218,6 +259,13 @@ class App:
 
     def remind_overdue(self, now: datetime | None = None) -> int:
         return remind_overdue(self.env, self.notifier, now)
+
+    def remind_cadence(self, now: datetime | None = None) -> int:
+        return remind_cadence(self.env, self.notifier, now)
+
+    def remind_inventory(self, now: datetime | None = None) -> bool:
+        """Remind the first inventory role when an equipment inventory round is due (once per due period)."""
+        return remind_due(self.env, self.notifier, now)
 
     def daily_recap(self, now: datetime | None = None, *, send: bool = True) -> str:
         return daily_recap(self.env, self.notifier, now, send=send)

@@ -42,6 +42,12 @@ def require_any(actor: Actor, roles: Iterable[str], doing: str) -> None:
         raise PermissionDenied(f"user '{actor.name}' ({held}) may not {doing}: that needs one of {', '.join(wanted)}")
 
 
+def require_staff(actor: Actor, doing: str) -> None:
+    """Refuse a signed-in account that holds no role at all (a deactivated team member's leftover, say)."""
+    if not actor.roles:
+        raise PermissionDenied(f"user '{actor.name}' (no role) may not {doing}: that needs any role")
+
+
 def require_admin(actor: Actor, doing: str) -> None:
     require_role(actor, ADMIN, doing)
 
@@ -59,3 +65,14 @@ def may_view(actor: Actor, roles: Iterable[str]) -> bool:
 def require_view(actor: Actor, roles: Iterable[str], doing: str) -> None:
     if not may_view(actor, roles):
         require_any(actor, roles, doing)
+
+
+def may_print_records(actor: Actor) -> bool:
+    """Printing or exporting the office's records (approval sheets, the register as PDF or CSV): anyone who holds a
+    role, admins included; a user whose every role was withdrawn takes no copies of them."""
+    return bool(actor.roles)
+
+
+def require_print_records(actor: Actor, doing: str) -> None:
+    if not may_print_records(actor):
+        raise PermissionDenied(f"user '{actor.name}' (no role) may not {doing}: printing records needs a role")

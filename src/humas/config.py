@@ -166,8 +166,27 @@ class SandboxFailures(_Model):
 
 
 # Per-account hosts that replace the platform's (a fake or a proxy); the adapters document what each one moves.
-HOST_OPTIONS = ("api_base", "video_base", "upload_base", "token_url")
+HOST_OPTIONS = ("api_base", "video_base", "upload_base", "token_url", "authorize_url")
 _BASE_URL = re.compile(r"https?://[^/?#\s]+(/[^?#\s]*)?")
+WORDPRESS_STATUSES = ("publish", "draft", "pending", "private")
+
+
+def _wordpress_options(options: Mapping[str, Any]) -> None:
+    """A WordPress account needs its site (every site differs: no default host) and the user of its application
+    password; the password travels in HTTP Basic auth, so only over HTTPS (or to this machine, for a test site)."""
+    base = options.get("api_base")
+    if not isinstance(base, str) or not base:
+        raise ValueError('a wordpress account needs options.api_base = its site root, e.g. "https://kota.go.id"')
+    host = re.sub(r":\d+$", "", base.split("://", 1)[-1].split("/", 1)[0]).strip("[]").lower()
+    if base.startswith("http://") and not (host in ("localhost", "::1") or host.startswith("127.")):
+        raise ValueError(f"options.api_base must use https:// (the application password is sent with every "
+                         f"request; got {base!r})")
+    if not options.get("username"):
+        raise ValueError("a wordpress account needs options.username = the WordPress user of the application "
+                         "password")
+    status = options.get("status", "publish")
+    if status not in WORDPRESS_STATUSES:
+        raise ValueError(f"options.status must be one of {', '.join(WORDPRESS_STATUSES)} (got {status!r})")
 
 
 class AccountConfig(_Model):
@@ -198,6 +217,8 @@ class AccountConfig(_Model):
             if value is not None and not (isinstance(value, str) and _BASE_URL.fullmatch(value)):
                 raise ValueError(f"options.{key} must be an http(s) URL without query, e.g. "
                                  f"\"http://127.0.0.1:8080\" (got {value!r})")
+        if self.platform == Platform.WORDPRESS:
+            _wordpress_options(self.options)
         return self
 
     @property
@@ -250,6 +271,10 @@ class MonitorSettings(_Model):
     daily_budget: dict[str, int] = Field(default_factory=lambda: {"youtube": 2000, "x": 500})
     lease_seconds: int = Field(120, ge=5)
     sandbox_simulation: bool = True
+    #: comments the simulated public writes on a sandbox post on average in its first day
+    sandbox_comments: float = Field(8.0, ge=0, le=100)
+    #: engagement figures of a post polled for comments are read at most this often ("0m": never)
+    engagement_every: str = "1h"
 
     @model_validator(mode="after")
     def _schedule(self) -> MonitorSettings:
@@ -257,7 +282,16 @@ class MonitorSettings(_Model):
             parse_schedule(self.schedule)
         except ConfigError as exc:
             raise ValueError(exc.message.removeprefix("monitor.")) from None
+        try:
+            parse_duration(self.engagement_every)
+        except ValueError as exc:
+            raise ValueError(f"engagement_every: {exc}") from None
         return self
+
+    @property
+    def engagement_interval(self) -> timedelta:
+        """``engagement_every`` as a duration; zero: engagement figures are not read."""
+        return parse_duration(self.engagement_every)
 
 
 class SentimentSettings(_Model):
@@ -331,6 +365,29 @@ class AuditSettings(_Model):
     anchor_file: Path | None = None
 
 
+class SecretsSettings(_Model):
+    """How tokens from connecting accounts are encrypted in the database (:mod:`humas.store.secrets`)."""
+
+    #: the encryption key (32+ characters); default: a key generated once in ``<data_dir>/secrets.key`` (0600).
+    #: Several instances on one PostgreSQL database must share it (``env:NAME``).
+    key: Secret | None = None
+    #: keys that still decrypt while ``humas secrets rotate-key`` re-encrypts under ``key``
+    previous_keys: list[Secret] = Field(default_factory=list)
+
+
+class DocumentationSettings(_Model):
+    """Documentation equipment and the leaders' agenda (:mod:`humas.documentation`)."""
+
+    #: the SOP whose ``inventory_steps`` an inventory round walks and whose content chain an agenda entry opens
+    sop: str = "mojokerto-prokopim"
+    #: a round is due this many days after the last one finished; the first inventory role is reminded then
+    inventory_every_days: int = Field(30, ge=1, le=366)
+    #: readiness: a battery below this, or free memory below either figure, needs attention (perlu perhatian)
+    battery_min_percent: int = Field(50, ge=0, le=100)
+    memory_min_gb: float = Field(8.0, ge=0, le=100_000)
+    memory_min_percent: int = Field(20, ge=0, le=100)
+
+
 class Settings(_Model):
     data_dir: Path = Path("data")
     database_url: str | None = None
@@ -348,6 +405,8 @@ class Settings(_Model):
     notify: NotifySettings = NotifySettings()
     web: WebSettings = WebSettings()
     audit: AuditSettings = AuditSettings()
+    documentation: DocumentationSettings = DocumentationSettings()
+    secrets: SecretsSettings = SecretsSettings()
 
     @field_validator("database_url")
     @classmethod

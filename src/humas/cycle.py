@@ -93,7 +93,7 @@ class SandboxPublic:
         try:
             if self._platform is None:
                 self._platform = SandboxPlatform(self.settings.sandbox_db, self.clock)
-            return simulate(self._platform, now, self.rng)
+            return simulate(self._platform, now, self.rng, mean_per_post=self.settings.monitor.sandbox_comments)
         except HumasError as exc:
             log.warning("sandbox simulation failed: %s", exc.message)
             return 0

@@ -12,4 +12,5 @@ class Platform(enum.StrEnum):
     INSTAGRAM = "instagram"
     INSTAGRAM_PRIVATE = "instagram-private"
     YOUTUBE = "youtube"
+    WORDPRESS = "wordpress"  # the office website (WordPress REST API)
     SANDBOX = "sandbox"

@@ -19,7 +19,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -85,6 +85,10 @@ class GraphPost:
     link: str | None = None
     photo_ids: tuple[str, ...] = ()
     title: str | None = None
+    # engagement (issue 15): set by tests; ``reach`` None means the token may not read this post's insights
+    reactions: int = 0
+    shares: int = 0
+    reach: int | None = None
 
 
 @dataclass
@@ -130,6 +134,13 @@ class GraphCall:
 
 
 @dataclass
+class _UserToken:
+    scopes: list[str]
+    expires_at: datetime
+    long_lived: bool
+
+
+@dataclass
 class _Fault:
     status: int
     body: bytes
@@ -165,6 +176,9 @@ class _GraphHandler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.send_response(status)
+        if status == 302:  # the login dialog sends the browser back to the app: the payload is the Location
+            self.send_header("Location", payload.decode())
+            payload = b""
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -188,12 +202,23 @@ class FakeGraphServer:
     * ``GET /{page-id}?fields=id,name``, ``GET /me``: the Page itself (the token is a Page token);
     * ``POST /{page-id}/feed`` (``message``, ``link``, ``attached_media[i]``), ``POST /{page-id}/photos`` (multipart
       ``source`` or ``url``; ``published``), ``POST /{page-id}/videos`` -> the documented ``id``/``post_id`` bodies;
-    * ``GET /{page-id}/posts`` (newest first, ``since``), ``GET /{post-id}``;
+    * ``GET /{page-id}/posts`` (newest first, ``since``), ``GET /{post-id}`` (also ``shares``,
+      ``reactions.summary(total_count).limit(0)``, ``comments.summary(total_count).limit(0)``),
+      ``GET /{post-id}/insights?metric=post_total_media_view_unique`` (code 10 while the post's ``reach`` is None);
     * ``GET /{post-or-comment-id}/comments`` (``filter=stream|toplevel``, ``order``, ``since``, ``limit``, ``after``)
       with ``paging.cursors.before/after`` and a ``paging.next`` URL that embeds the token as Meta's does; an
       ``after`` cursor whose comment was deleted is refused (code 100), as Meta warns;
     * ``POST /{comment-id}/comments`` (a reply as the Page), ``POST /{comment-id}`` ``is_hidden=true|false``,
       ``DELETE /{object-id}``.
+
+    Facebook Login (``platform-apis.md`` §2.6, connecting an account): ``GET /dialog/oauth`` answers the browser
+    with a redirect to ``redirect_uri`` carrying a single-use ``code`` (or ``error=access_denied`` after
+    :meth:`deny_next`); ``/oauth/access_token`` exchanges the code (``client_id``, ``client_secret`` = the
+    ``app_secret``, the same ``redirect_uri``) for a short-lived user token, and a short-lived token for a long-lived
+    one (``grant_type=fb_exchange_token``); with a user token, ``GET /me``, ``/me/accounts`` (the Page with its Page
+    token and tasks), ``/me/permissions``; ``GET /debug_token?input_token=`` (any known token, app token
+    ``app_id|app_secret`` accepted) answers the token's type, scopes and expiry; ``GET /{page-id}`` also has
+    ``instagram_business_account`` when ``ig_user_id`` is set. :attr:`granted_scopes` is what the person allows.
 
     The Page token is accepted as ``Authorization: Bearer`` or an ``access_token`` parameter; another token gets
     code 190, none gets code 104. With ``app_secret`` set, a wrong ``appsecret_proof`` gets code 100 (and a missing
@@ -211,7 +236,20 @@ class FakeGraphServer:
         app_secret: str | None = None,
         require_proof: bool = False,
         clock: Callable[[], datetime] | None = None,
+        app_id: str = "100200300400500",
+        user_id: str = "7770001",
+        ig_user_id: str | None = None,
+        ig_username: str = "humas_fake",
     ) -> None:
+        self.app_id = app_id
+        self.user_id = user_id
+        self.ig_user_id = ig_user_id
+        self.ig_username = ig_username
+        #: the permissions the person grants in the login dialog (every one the app asks for, unless set)
+        self.granted_scopes: list[str] | None = None
+        self.codes: dict[str, tuple[str, list[str]]] = {}  # code -> (redirect_uri, scopes); deleted when used
+        self.user_tokens: dict[str, _UserToken] = {}
+        self._deny = False
         self.page_id = page_id
         self.page_name = page_name
         self.page_token = page_token
@@ -303,6 +341,18 @@ class FakeGraphServer:
         with self._lock:
             self._faults.append(_Fault(0, b"", method, path, drop=True, apply=apply))
 
+    def deny_next(self) -> None:
+        """The next login dialog ends with the person refusing (``error=access_denied``)."""
+        with self._lock:
+            self._deny = True
+
+    def issue_code(self, redirect_uri: str, scopes: list[str] | None = None) -> str:
+        """A code as the login dialog would give it for ``redirect_uri`` (headless tests skip the browser)."""
+        with self._lock:
+            code = "AQ" + secrets.token_urlsafe(24)
+            self.codes[code] = (redirect_uri, list(scopes if scopes is not None else self.granted_scopes or []))
+            return code
+
     def add_post(self, message: str, *, created_time: datetime | None = None) -> GraphPost:
         """A published text post on the Page, as if made elsewhere."""
         with self._lock:
@@ -344,6 +394,8 @@ class FakeGraphServer:
             self.calls.clear()
             self.server_errors.clear()
             self._faults.clear()
+            self.codes.clear()
+            self.user_tokens.clear()
 
     # --- the wire -----------------------------------------------------------------------------------------------
 
@@ -375,11 +427,22 @@ class FakeGraphServer:
                     return fault.status, fault.body, False
                 if not fault.apply:
                     return 0, b"", True
+            if path == "dialog/oauth" and method == "GET":
+                return self._dialog(params)
             if m is None:
                 return self._error(404, 100, 33, f"Unknown path components: {parts.path}")
+            if path == "oauth/access_token":
+                return self._access_token(params)
             token = header_token or query_token
             if not token:
                 return self._error(400, 104, None, "An access token is required to request this resource.")
+            user = self.user_tokens.get(token)
+            if user is not None and user.expires_at <= self.clock():
+                return self._error(400, 190, 463, "Error validating access token: Session has expired.")
+            if path == "debug_token" and (user is not None or token in (self.page_token, self._app_token)):
+                return 200, json.dumps(self._debug_token(params.get("input_token", ""))).encode(), False
+            if user is not None:
+                return self._as_user(method, path, user)
             if token != self.page_token:
                 return self._error(400, 190, None, "Invalid OAuth access token - Cannot parse access token")
             if self.app_secret is not None and (proof is not None or self.require_proof):
@@ -412,7 +475,10 @@ class FakeGraphServer:
             return _unsupported(path)
         if obj == self.page_id:
             if method == "GET" and edge is None:
-                return 200, _select({"id": self.page_id, "name": self.page_name}, params.get("fields") or "id,name")
+                page: dict[str, Any] = {"id": self.page_id, "name": self.page_name}
+                if self.ig_user_id is not None:
+                    page["instagram_business_account"] = {"id": self.ig_user_id, "username": self.ig_username}
+                return 200, _select(page, params.get("fields") or "id,name")
             if method == "POST" and edge == "feed":
                 return self._feed(params)
             if method == "POST" and edge == "photos":
@@ -422,11 +488,15 @@ class FakeGraphServer:
             if method == "GET" and edge == "posts":
                 return self._list_posts(params, token, version)
             return _unsupported(path)
+        if obj == self.ig_user_id and method == "GET" and edge is None:  # the linked Instagram account itself
+            return 200, _select({"id": obj, "username": self.ig_username}, params.get("fields") or "id")
         if obj in self.posts:
             if method == "GET" and edge is None:
                 return 200, _select(self._post_json(self.posts[obj]), params.get("fields") or "id,message,created_time")
             if method == "GET" and edge == "comments":
                 return self._list_comments(obj, None, params, token, version)
+            if method == "GET" and edge == "insights":
+                return self._insights(self.posts[obj], params)
             if method == "POST" and edge == "comments":
                 return self._reply(obj, None, params)
             if method == "DELETE" and edge is None:
@@ -548,6 +618,15 @@ class FakeGraphServer:
             answer["paging"] = paging
         return 200, answer
 
+    def _insights(self, post: GraphPost, params: dict[str, str]) -> tuple[int, Any]:
+        metrics = [m for m in params.get("metric", "").split(",") if m]
+        if not metrics or any(m != "post_total_media_view_unique" for m in metrics):
+            return 400, graph_error(100, None, "(#100) The value must be a valid insights metric")
+        if post.reach is None:
+            return 400, graph_error(10)
+        return 200, {"data": [{"name": "post_total_media_view_unique", "period": "lifetime",
+                               "values": [{"value": post.reach}], "id": f"{post.id}/insights/{metrics[0]}/lifetime"}]}
+
     def _reply(self, post_id: str, parent: str | None, params: dict[str, str]) -> tuple[int, Any]:
         if not params.get("message") and not params.get("attachment_url"):
             return 400, graph_error(100, None, "(#100) Missing message")
@@ -557,6 +636,93 @@ class FakeGraphServer:
         reply = self._new_comment(post_id, params.get("message", ""), self.page_id, self.page_name, top,
                                   self.clock())
         return 200, {"id": reply.id}
+
+    # --- Facebook Login -----------------------------------------------------------------------------------------
+
+    @property
+    def _app_token(self) -> str:
+        return f"{self.app_id}|{self.app_secret}"
+
+    def _dialog(self, params: dict[str, str]) -> tuple[int, bytes, bool]:
+        redirect_uri = params.get("redirect_uri", "")
+        if params.get("client_id") != self.app_id or not redirect_uri:
+            return self._error(400, 191, None, "Can't load URL: the domain of this URL isn't included in the app's "
+                                               "domains")
+        query: dict[str, str] = {"state": params.get("state", "")}
+        if self._deny:
+            self._deny = False
+            query |= {"error": "access_denied", "error_code": "200", "error_reason": "user_denied",
+                      "error_description": "Permissions error"}
+        else:
+            asked = [p for p in re.split(r"[\s,]+", params.get("scope", "")) if p]
+            granted = asked if self.granted_scopes is None else [p for p in asked if p in self.granted_scopes]
+            query["code"] = self.issue_code(redirect_uri, granted)
+        sep = "&" if "?" in redirect_uri else "?"
+        return 302, f"{redirect_uri}{sep}{urlencode(query)}#_=_".encode(), False
+
+    def _access_token(self, params: dict[str, str]) -> tuple[int, bytes, bool]:
+        if params.get("client_id") != self.app_id:
+            return self._error(400, 101, None, "Error validating application. Invalid application ID.")
+        if self.app_secret is None or params.get("client_secret") != self.app_secret:
+            return self._error(400, 1, None, "Error validating client secret.")
+        now = self.clock()
+        if params.get("grant_type") == "fb_exchange_token":
+            short = self.user_tokens.get(params.get("fb_exchange_token", ""))
+            if short is None or short.expires_at <= now:
+                return self._error(400, 190, None, "Invalid OAuth access token - Cannot parse access token")
+            token, lifetime = self._new_user_token(short.scopes, long_lived=True)
+        else:
+            found = self.codes.pop(params.get("code", ""), None)
+            if found is None:
+                return self._error(400, 100, 36009, "This authorization code has been used.")
+            if found[0] != params.get("redirect_uri"):
+                return self._error(400, 100, 36008, "Error validating verification code. Please make sure your "
+                                                     "redirect_uri is identical to the one you used in the OAuth "
+                                                     "dialog request")
+            token, lifetime = self._new_user_token(found[1], long_lived=False)
+        body = {"access_token": token, "token_type": "bearer", "expires_in": lifetime}
+        return 200, json.dumps(body).encode(), False
+
+    def _new_user_token(self, scopes: list[str], *, long_lived: bool) -> tuple[str, int]:
+        lifetime = 60 * 86400 if long_lived else 2 * 3600
+        token = ("EAAGlong" if long_lived else "EAAGshort") + secrets.token_urlsafe(24)
+        self.user_tokens[token] = _UserToken(list(scopes), self.clock() + timedelta(seconds=lifetime), long_lived)
+        return token, lifetime
+
+    def _as_user(self, method: str, path: str, user: _UserToken) -> tuple[int, bytes, bool]:
+        if method != "GET":
+            return self._error(400, 200, None, "(#200) Requires a Page access token")
+        if path == "me":
+            body: dict[str, Any] = {"id": self.user_id, "name": "Admin Humas"}
+        elif path == "me/permissions":
+            body = {"data": [{"permission": p, "status": "granted"} for p in user.scopes]}
+        elif path == "me/accounts":
+            pages = [] if "pages_show_list" not in user.scopes else [{
+                "id": self.page_id, "name": self.page_name, "access_token": self.page_token,
+                "category": "Government Organization", "tasks": ["ANALYZE", "ADVERTISE", "MODERATE",
+                                                                 "CREATE_CONTENT", "MANAGE"]}]
+            body = {"data": pages}
+            if pages:
+                body["paging"] = {"cursors": {"before": _cursor(1), "after": _cursor(1)}}
+        else:
+            return 400, json.dumps(_unsupported(path)[1]).encode(), False
+        return 200, json.dumps(body).encode(), False
+
+    def _debug_token(self, token: str) -> dict[str, Any]:
+        user = self.user_tokens.get(token)
+        issued = int(self.clock().timestamp())
+        if token == self.page_token:
+            scopes = sorted({p for t in self.user_tokens.values() for p in t.scopes})
+            info: dict[str, Any] = {"type": "PAGE", "profile_id": self.page_id, "expires_at": 0, "is_valid": True,
+                                    "scopes": scopes}
+        elif user is not None:
+            info = {"type": "USER", "expires_at": int(user.expires_at.timestamp()),
+                    "is_valid": user.expires_at > self.clock(), "scopes": user.scopes}
+        else:
+            return {"data": {"error": {"code": 190, "message": "Invalid OAuth access token."}, "is_valid": False,
+                             "scopes": []}}
+        return {"data": {"app_id": self.app_id, "application": "Humas Fake App", "user_id": self.user_id,
+                         "issued_at": issued, "data_access_expires_at": issued + 90 * 86400, **info}}
 
     # --- store helpers ------------------------------------------------------------------------------------------
 
@@ -585,6 +751,10 @@ class FakeGraphServer:
             "created_time": post.created_time.astimezone(UTC).strftime(GRAPH_TIME_FORMAT),
             "permalink_url": f"https://www.facebook.com/{post.id}",
             "from": {"id": self.page_id, "name": self.page_name},
+            "reactions": {"data": [], "summary": {"total_count": post.reactions, "viewer_reaction": "NONE"}},
+            "comments": {"data": [], "summary": {"order": "ranked", "can_comment": True, "total_count": sum(
+                1 for c in self.comments.values() if c.post_id == post.id and c.parent_id is None)}},
+            **({"shares": {"count": post.shares}} if post.shares else {}),  # absent while nobody shared
         }
 
     def _comment_json(self, c: GraphComment) -> dict[str, Any]:
@@ -614,8 +784,10 @@ def _unsupported(path: str) -> tuple[int, Any]:
 
 
 def _select(obj: dict[str, Any], fields: str) -> dict[str, Any]:
-    """The top-level ``fields`` of ``obj`` (``parent{id}`` selects ``parent``); ``id`` always."""
-    names = {"id"} | {f.split("{", 1)[0].strip() for f in re.sub(r"\{[^{}]*\}", "", fields).split(",") if f.strip()}
+    """The top-level ``fields`` of ``obj`` (``parent{id}`` selects ``parent``, ``reactions.summary(…).limit(0)``
+    selects ``reactions``); ``id`` always."""
+    names = {"id"} | {re.split(r"[{.(]", f, maxsplit=1)[0].strip()
+                      for f in re.sub(r"\{[^{}]*\}", "", fields).split(",") if f.strip()}
     return {k: v for k, v in obj.items() if k in names}
 
 

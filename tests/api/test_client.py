@@ -35,7 +35,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
     where = tmp_path_factory.mktemp("client")
     spec = create_app(App(parse_settings({"data_dir": str(where / "data")}, "test")), first_admin=False).openapi()
     (where / "openapi.json").write_text(json.dumps(spec))
-    (where / "config.json").write_text(json.dumps({"package_name_override": PACKAGE, "post_hooks": []}))
+    (where / "config.json").write_text(json.dumps({
+        "package_name_override": PACKAGE, "post_hooks": [],
+        # the generator reads only octet-stream bodies as files; PDFs are files too
+        "content_type_overrides": {"application/pdf": "application/octet-stream"}}))
     tool = Path(sys.executable).with_name("openapi-python-client")
     command = str(tool) if tool.exists() else shutil.which("openapi-python-client")
     assert command, "openapi-python-client is a dev dependency: pip install -e '.[dev]'"

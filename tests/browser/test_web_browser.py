@@ -8,6 +8,7 @@ HUMAS_SCREENSHOTS=1 is set.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -19,8 +20,10 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -113,12 +116,14 @@ def _set_passwords(h: Humas) -> None:
         app.db.dispose()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Humas]]:
+@contextlib.contextmanager
+def serving(tmp: Path, users: dict[str, list[str]]) -> Iterator[tuple[str, Humas]]:
+    """``humas init``, the users with their roles and the test password, then ``humas web`` on a free port until the
+    block ends; yields its base URL and the CLI."""
     _chromium()
-    h = Humas(tmp_path_factory.mktemp("browser"))
+    h = Humas(tmp)
     h("init")
-    for name, roles in USERS.items():
+    for name, roles in users.items():
         h("user", "add", name, *[x for r in roles for x in ("--role", r)])
     _set_passwords(h)
     port = _free_port()
@@ -143,8 +148,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Huma
         log.close()
 
 
-@pytest.fixture(scope="module")
-def browser(server: tuple[str, Humas]) -> Iterator[Any]:
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, closed when the block ends."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -153,8 +159,21 @@ def browser(server: tuple[str, Humas]) -> Iterator[Any]:
         b.close()
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Humas]]:
+    with serving(tmp_path_factory.mktemp("browser"), USERS) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def browser(server: tuple[str, Humas]) -> Iterator[Any]:
+    with chromium() as b:
+        yield b
+
+
 class Person:
-    """One user in their own browser context; any dialog or page error fails the test."""
+    """One user in their own browser context; any dialog or page error fails the test, except the questions
+    before destructive actions (``confirm``), which are recorded in ``confirms`` and answered with ``agree``."""
 
     def __init__(self, browser: Any, base: str, name: str, *, phone: bool = False) -> None:
         viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 860}
@@ -162,11 +181,21 @@ class Person:
                                        is_mobile=phone, has_touch=phone)
         self.page = self.ctx.new_page()
         self.events: list[str] = []
-        self.page.on("dialog", lambda d: (self.events.append(f"dialog: {d.message}"), d.dismiss()))
+        self.confirms: list[str] = []
+        self.agree = True
+        self.page.on("dialog", self._dialog)
         self.page.on("pageerror", lambda e: self.events.append(f"pageerror: {e}"))
         self.page.on("console", lambda m: self.events.append(f"console {m.type}: {m.text}")
                      if m.type == "error" else None)
         self.name = name
+
+    def _dialog(self, d: Any) -> None:
+        if d.type != "confirm":
+            self.events.append(f"dialog: {d.message}")
+            d.dismiss()
+            return
+        self.confirms.append(d.message)
+        d.accept() if self.agree else d.dismiss()
 
     def login(self) -> None:
         p = self.page
@@ -252,6 +281,8 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     posts = json.loads(h("sandbox", "posts", "--json"))
     x_post = next(x for x in posts if x["account"] == "sandbox-x")
     assert "Ayo bersama cegah korupsi" in x_post["text"]
+    p = ana.open("/")  # the weekly cadence of mojokerto-acc is met this week
+    assert p.locator("#ritme li[data-sop=mojokerto-acc][data-status=met]").count() == 1
 
     # the public comments; the monitor collects and classifies them
     h("sandbox", "comment", x_post["remote_id"], "--text", NEGATIVE, "--author", "warga_kecewa")
@@ -333,3 +364,67 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     for person in (ana, budi, admin, phone, login):
         assert not [e for e in person.events if "dialog" in e or "pageerror" in e], person.events
         person.close()
+
+
+def test_confirmations_search_paging_and_the_sandbox_feed(server: tuple[str, Humas], browser: Any) -> None:
+    base, h = server
+    created = [json.loads(h("content", "new", "--sop", "mojokerto-acc", "--title", f"Agenda pekan ke-{i}",
+                            "--text", "Narasi singkat.", "--account", "sandbox-x", "--as", "ana", "--json"))["id"]
+               for i in range(3)]
+    ana = Person(browser, base, "ana")
+    ana.login()
+
+    # cancelling content asks first; saying no leaves it as it was
+    p = ana.open(f"/konten/{created[0]}")
+    ana.agree = False
+    p.click(f"form[action='/konten/{created[0]}/batal'] button")
+    assert ana.confirms == ["Batalkan konten ini? Tindakan ini tidak dapat diurungkan."]
+    assert p.url.endswith(f"/konten/{created[0]}") and "Dibatalkan" not in p.content()
+    ana.agree = True
+    ana.click(f"form[action='/konten/{created[0]}/batal'] button")
+    assert len(ana.confirms) == 2 and "Dibatalkan" in ana.page.content()
+
+    # search and date filters on the content list keep what was typed
+    p = ana.open("/konten")
+    p.fill("input[name=q]", "pekan ke-2")
+    ana.click("form.filters button[type=submit]")
+    assert "Agenda pekan ke-2" in p.content() and "Agenda pekan ke-1" not in p.content()
+    assert p.input_value("input[name=q]") == "pekan ke-2" and "1–1 dari 1" in p.content()
+
+    # the sandbox's posts as a feed, reachable from the navigation
+    p = ana.open("/")
+    ana.click("nav a[href='/sandbox']")
+    assert p.locator("ul.feed").count() == 1
+    assert not [e for e in ana.events if "dialog" in e or "pageerror" in e], ana.events
+    ana.close()
+
+
+def test_a_scheduled_post_is_dragged_to_another_time_on_the_calendar(server: tuple[str, Humas], browser: Any) -> None:
+    base, h = server
+    cid = json.loads(h("content", "new", "--sop", "mojokerto-acc", "--title", "Rapat koordinasi pekan depan",
+                       "--text", "Narasi singkat.", "--account", "sandbox-x", "--as", "ana", "--json"))["id"]
+    h("content", "submit", str(cid), "--as", "ana")
+    for who in ("budi", "ana", "budi", "budi", "ana", "budi"):
+        h("content", "approve", str(cid), "--as", who)
+    day = datetime.now(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=2)
+    h("schedule", str(cid), "--at", f"{day.isoformat()} 10:30", "--as", "ana")
+    job = next(j for j in json.loads(h("queue", "list", "--json")) if j["content_id"] == cid)
+    iso = day.isocalendar()
+
+    ana = Person(browser, base, "ana")
+    ana.login()
+    p = ana.open(f"/kalender?view=week&minggu={iso.year}-W{iso.week:02d}")
+    assert p.locator("ul.legend li").count() >= 8 and p.locator(".week-grid .axis").count() >= 14
+    target = day + timedelta(days=1)
+    source, slot = f".event[data-job='{job['id']}']", f".slot[data-day='{target.isoformat()}'][data-hour='15']"
+    moving = p.evaluate_handle("new DataTransfer()")  # the HTML5 drag events as Chromium sends them to the page
+    with p.expect_navigation():  # the drop sends the move form
+        p.dispatch_event(source, "dragstart", {"dataTransfer": moving})
+        p.dispatch_event(slot, "dragover", {"dataTransfer": moving})
+        p.dispatch_event(slot, "drop", {"dataTransfer": moving})
+    assert f"dipindah ke {target.strftime('%d-%m-%Y')} 15:30" in p.content()
+    assert p.locator(f"{slot} .event[data-job='{job['id']}']").count() == 1
+    moved = next(j for j in json.loads(h("queue", "list", "--json")) if j["id"] == job["id"])
+    assert moved["status"] == "scheduled" and moved["run_at"] != job["run_at"]
+    assert not [e for e in ana.events if "pageerror" in e], ana.events
+    ana.close()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from humas.app import App
 from humas.store.models import ApiToken, User, UserRole
+from tests.api.helpers import plans_and_documentation
 from tests.conftest import add_user
 from tests.integration.test_web_helpers import (
     HOSTILE,
@@ -229,6 +230,9 @@ def _targets(env: WebEnv) -> dict[str, list[str]]:
         "case_id": [str(drafted_case(app)), str(published_comment(app)[1]), "999999"],
         "sop_id": ["mojokerto-acc", "tidak-ada"],
     }
+    plan, item, inventory_round, entry = plans_and_documentation(app)
+    ids.update(plan_id=[str(plan), "999999"], item_id=[str(item), "999999"],
+               round_id=[str(inventory_round), "999999"], entry_id=[str(entry), "999999"])
     return ids
 
 

@@ -380,6 +380,28 @@ def test_late_cases_are_overdue_and_their_role_is_told_once(sapp: App, clock: Fa
     assert [m["to"] for m in SENT] == ["sosmed"] and f"kasus #{case_id}" in SENT[0]["body"]
 
 
+def test_the_report_counts_late_responses_as_the_sla_list_does(sapp: App, clock: FakeClock) -> None:
+    """Issue 15: the report said 0 late while `humas sla overdue` listed 8 cases still open past their standard."""
+    from humas.reports.weekly import report_dict, week_report
+
+    _, remote_id = negative_case(sapp)
+    SandboxPlatform(sapp.settings.sandbox_db).add_comment(remote_id, "Jalan rusak tidak diperbaiki, kecewa sekali!")
+    clock.advance(minutes=3)  # the post's next poll
+    assert len(monitor(sapp).run_once().cases) == 1
+    clock.advance(minutes=16)
+    start = sapp.local(clock()).date() - timedelta(days=sapp.local(clock()).weekday())
+    with sapp.db.read() as s:
+        listed = [o for o in overdue(s, sapp.sops, sapp.calendar, clock()) if o.period.subject_type == "case"]
+        r = week_report(sapp.env, s, start)
+        other_week = week_report(sapp.env, s, start + timedelta(days=7))
+    assert len(listed) == 2 and r.overdue_now == 2
+    assert sum(st.late for st in r.steps) == 2 and [st.open_late for st in r.steps] == [2]
+    assert sum(st.late for st in other_week.steps) == 0 and other_week.overdue_now == 2  # counted in its own week
+    assert report_dict(r, sapp.tz)["response_times"][0]["late"] == 2
+    with sapp.db.read() as s:
+        assert week_report(sapp.env, s, start, "sandbox-x").overdue_now == 0  # the cases are on Facebook
+
+
 def test_a_failed_reply_keeps_the_case_approved_and_tells_people(sapp: App) -> None:
     case_id, _ = negative_case(sapp)
     act(sapp, "sosmed", "draft", case_id, "Mohon maaf.")

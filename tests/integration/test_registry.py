@@ -40,9 +40,8 @@ def test_every_platform_builds_from_config(make_app: Callable[..., App], db_url:
     assert all(isinstance(a, PlatformAdapter) for a in built.values())
     assert type(built["sb"]).limits.hashtags_max == 5 and type(built["fb"]).platform is Platform.FACEBOOK
     from humas.publisher.x import KEY_REFRESH
-    from humas.store.secrets import DbSecretStore
 
-    assert DbSecretStore(app.db).get("xx", KEY_REFRESH) == "xrt-SECRET-7"  # seeded once from the config
+    assert app.secret_store.get("xx", KEY_REFRESH) == "xrt-SECRET-7"  # seeded once from the config (encrypted)
     shown = caplog.text + "".join(repr(a) for a in built.values()) + repr(describe(app.settings.account("fb")))
     for value in SECRETS.values():
         if "SECRET" in value:

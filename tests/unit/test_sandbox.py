@@ -501,3 +501,14 @@ def test_threads_and_deletions_as_the_platform_shows_them(db: Path, clock: FakeC
     assert (shown.remote_id, shown.deleted) == (spam.remote_id, True)
     server.delete_post(second.remote_id)
     assert [p.remote_id for p in server.list_posts("pemkot")] == [first.remote_id]
+
+
+def test_the_default_public_is_calm(db: Path, clock: FakeClock) -> None:
+    """Issue 15: 30 comments a post a day buried a new office; the default gives a few in the first 25 minutes."""
+    server = SandboxPlatform(db, clock)
+    start = clock()
+    for i in range(40):
+        adapter(db, clock, account=f"akun{i}").publish(req("k", DRAFTS[Platform.X]), DictCheckpoint())
+    rng = random.Random(5)
+    added = sum(simulate(server, start + timedelta(minutes=m), rng) for m in range(1, 26))
+    assert 2.0 < added / 40 < 4.5  # expected 8 * share(25 min) = 3.2 a post

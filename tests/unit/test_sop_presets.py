@@ -189,13 +189,22 @@ def test_lampung(presets: dict[str, SOP]) -> None:
 def test_yogyakarta(presets: dict[str, SOP]) -> None:
     sop = presets["yogyakarta-plan"]
     assert sop.role_ids() == {"ppid_pelaksana", "ppid", "atasan_ppid", "kepala_unit_kerja"}
-    assert [s.standard for s in sop.steps] == [
-        timedelta(minutes=15),
-        timedelta(hours=2),
-        timedelta(minutes=15),
-        timedelta(days=30),
-        timedelta(minutes=15),
-        timedelta(minutes=60),
+    # steps 1-3 plan the month; each approved item then walks steps 4-6 as content
+    assert [(s.id, s.role, s.action, s.standard) for s in sop.plan_steps] == [
+        ("agenda_rapat", "ppid_pelaksana", "submit", timedelta(minutes=15)),
+        ("inventarisasi", "ppid", "submit", timedelta(hours=2)),
+        ("persetujuan_rencana", "atasan_ppid", "review", timedelta(minutes=15)),
     ]
-    assert sop.first_review().role == "atasan_ppid"
+    assert [s.id for s in sop.plan_steps if s.editable] == ["inventarisasi"]
+    assert sop.step("persetujuan_rencana").on_reject == "inventarisasi"
+    assert step_id(sop.next_step("agenda_rapat")) == "inventarisasi"
+    assert sop.next_step("persetujuan_rencana") is None
+    assert [(s.id, s.role, s.action, s.standard) for s in sop.steps] == [
+        ("pembuatan_materi", "kepala_unit_kerja", "submit", timedelta(days=30)),
+        ("pengiriman_materi", "ppid_pelaksana", "review", timedelta(minutes=15)),
+        ("unggah", "ppid_pelaksana", "publish", timedelta(minutes=60)),
+    ]
+    assert sop.first_review().id == "pengiriman_materi"
+    assert sop.step("pengiriman_materi").on_reject == "pembuatan_materi"
     assert sop.publish_step.role == "ppid_pelaksana"
+    assert ids(sop.active_steps()) == ids(sop.steps)  # the plan's steps are never content steps

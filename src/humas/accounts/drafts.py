@@ -21,9 +21,13 @@ def media_file(media: MediaStore, blob: MediaBlob) -> MediaFile:
 
 
 def draft_for(media: MediaStore, content: Content, acc: AccountConfig) -> PostDraft:
-    """What ``content`` becomes on ``acc``'s platform: its per-platform caption, else the caption, else the text."""
+    """What ``content`` becomes on ``acc``'s platform: its per-platform caption, else the caption, else the text (on
+    the website: the text, else the caption)."""
     key = CAPTION_KEYS.get(acc.behaves_like, "")
-    text = str(content.platform_captions.get(key) or content.caption or content.text)
+    if acc.behaves_like is Platform.WORDPRESS:  # the office website carries the whole narrative, not the caption
+        text = str(content.text or content.caption)
+    else:
+        text = str(content.platform_captions.get(key) or content.caption or content.text)
     return PostDraft(text=text, title=content.title, media=[media_file(media, m.blob) for m in content.media])
 
 

@@ -62,6 +62,12 @@ class CliState:
             self._app = App(load_settings(self.config))
         return self._app
 
+    def close(self) -> None:
+        """Give the database connections back: a process that runs many commands (tests, a shell) keeps none."""
+        if self._app is not None:
+            self._app.db.dispose()
+            self._app = None
+
 
 def state(ctx: typer.Context) -> CliState:
     obj = ctx.find_root().obj

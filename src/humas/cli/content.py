@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humas.app import App
+from humas.cli.audit import FORCE_OPTION, LANG_OPTION, PRINTED_BY_OPTION, Destination, printing_as
 from humas.cli.common import AS_OPTION, JSON_OPTION, acting, emit_json, get_app, ok
 from humas.errors import InvalidInput
 from humas.store.models import Content, ContentStatus
@@ -160,6 +161,27 @@ def content_history(ctx: typer.Context, content_id: int = typer.Argument(..., me
         return
     for r in rows:
         ok(f"{r['at']}  {r['action']:<20} {r['actor']:<14} {r['role']:<22} {r['note']}")
+
+
+@content_app.command("sheet")
+def content_sheet(
+    ctx: typer.Context,
+    content_id: int = typer.Argument(..., metavar="ID"),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: lembar-persetujuan-ID.pdf here); "
+                                                         "'-': standard output, into a pipe."),
+    force: bool = FORCE_OPTION,
+    user: str | None = PRINTED_BY_OPTION,
+    lang: str | None = LANG_OPTION,
+) -> None:
+    """Print the approval sheet as PDF: steps, who, when, notes, time standards, the version hash and signature
+    boxes for the approving roles; the copy is recorded in the register (record.printed)."""
+    target = Destination(out or Path(f"lembar-persetujuan-{content_id}.pdf"), force=force, binary=True)
+    app = get_app(ctx)
+    who, words = printing_as(app, user, lang)
+    issued = target.write(lambda stage: app.records().sheet(who, content_id, words, before_commit=stage))
+    if target.path is not None:
+        ok(f"approval sheet of content {content_id} written to {target.path} (register entry #{issued.seq}, "
+           f"print code {issued.code})")
 
 
 @content_app.command("list")

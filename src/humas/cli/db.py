@@ -20,7 +20,9 @@ def init(ctx: typer.Context) -> None:
     app.settings.data_dir.mkdir(parents=True, exist_ok=True)
     app.settings.media_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(app.db)
-    ok(f"humas initialised: database at revision {migrate.current_revision(app.db)}, data in {app.settings.data_dir}")
+    sealed = app.secret_store.prepare()  # creates the key file (0600) when the key is not configured
+    ok(f"humas initialised: database at revision {migrate.current_revision(app.db)}, data in {app.settings.data_dir}"
+       + (f"; {sealed} account secret(s) encrypted" if sealed else ""))
 
 
 @db_app.command("upgrade")
@@ -28,7 +30,9 @@ def db_upgrade(ctx: typer.Context) -> None:
     """Apply pending migrations."""
     app = get_app(ctx, schema=False)
     migrate.upgrade(app.db)
-    ok(f"database at revision {migrate.current_revision(app.db)}")
+    sealed = app.secret_store.prepare()
+    ok(f"database at revision {migrate.current_revision(app.db)}"
+       + (f"; {sealed} account secret(s) encrypted" if sealed else ""))
 
 
 @db_app.command("current")

@@ -8,13 +8,18 @@ from pathlib import Path
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
+from humas.cli.accounts import secrets_app
 from humas.cli.admin import user_app
+from humas.cli.agenda import agenda_app
 from humas.cli.audit import audit_app, sla_app
 from humas.cli.common import CliState, get_app
 from humas.cli.content import content_app
 from humas.cli.db import db_app, init
+from humas.cli.inventory import inventory_app
 from humas.cli.monitor import cases_app, comments_app, monitor_app
+from humas.cli.plan import plan_app
 from humas.cli.queue import accounts_app, queue_app, sandbox_app, schedule
+from humas.cli.report import report_app
 from humas.cli.review import review_app
 from humas.cli.sentiment import app as sentiment_app
 from humas.cli.sop import sop_app
@@ -37,6 +42,7 @@ def _root(
                                        help="Config file (env: HUMAS_CONFIG)."),
 ) -> None:
     ctx.obj = CliState(config)
+    ctx.call_on_close(ctx.obj.close)
 
 
 app.command("init")(init)
@@ -44,17 +50,22 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(sop_app, name="sop")
 app.add_typer(content_app, name="content")
+app.add_typer(plan_app, name="plan")
 app.add_typer(audit_app, name="audit")
 app.add_typer(sla_app, name="sla")
 app.command("schedule")(schedule)
 app.add_typer(queue_app, name="queue")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(secrets_app, name="secrets")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(comments_app, name="comments")
 app.add_typer(cases_app, name="cases")
 app.add_typer(review_app, name="review")
+app.add_typer(report_app, name="report")
 app.add_typer(sentiment_app, name="sentiment")
+app.add_typer(inventory_app, name="inventory")
+app.add_typer(agenda_app, name="agenda")
 app.command("web")(web)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from humas.accounts import overview as account_overview
+from humas.cli import accounts as accounts_cli
 from humas.cli.common import AS_OPTION, JSON_OPTION, acting, console, emit_json, get_app, ok
 from humas.errors import InvalidInput, NotFound
 from humas.platforms import Platform
@@ -128,6 +129,11 @@ def accounts_check(ctx: typer.Context, name: str | None = typer.Argument(None), 
                + (f"  ⚠ {row['warning']}" if row["warning"] else ""))
     if failed:
         raise typer.Exit(1)
+
+
+accounts_app.command("connect")(accounts_cli.connect)
+accounts_app.command("disconnect")(accounts_cli.disconnect)
+accounts_app.command("connections")(accounts_cli.connections)
 
 
 @accounts_app.command("resume")

@@ -96,12 +96,16 @@ class Daemon:
         self._lock = InstanceLock(path) if path is not None else PgDaemonLock(self.app.db)
         self._lock.acquire()
         self.app.ensure_schema()
+        self.app.secret_store.prepare()  # account secrets stored before encryption (issue 14)
         for job_id, seconds, fn in timers(self.app, self.owner):
             self.scheduler.add_job(self._guard(job_id, fn), "interval", seconds=seconds, id=job_id,
                                    next_run_time=datetime.now(self.app.tz))
         recap = s.notify.daily_recap_at
         self.scheduler.add_job(self._guard("recap", lambda: daily_recap(self.app)), "cron", hour=recap.hour,
                                minute=recap.minute, id="recap")
+        # a documentation equipment inventory round due: the first inventory role is told (once per due period)
+        self.scheduler.add_job(self._guard("inventory", lambda: self.app.remind_inventory(self.app.clock())),
+                               "interval", minutes=30, id="inventory", next_run_time=datetime.now(self.app.tz))
         learn = s.sentiment
         if learn.learning and learn.backend == "default" and not learn.model:
             self.scheduler.add_job(self._guard("learning", lambda: retrain_tick(self.app)), "cron",

@@ -1,5 +1,5 @@
-"""The daemon's periodic work besides dispatching: the comment cycle, SLA reminders, the daily recap, the learning
-loop."""
+"""The daemon's periodic work besides dispatching: the comment cycle, SLA reminders, cadence reminders, the daily
+recap, the learning loop."""
 
 from __future__ import annotations
 
@@ -27,9 +27,15 @@ def overdue_tick(app: App) -> None:
         log.warning("%d step(s) ran past their time standard (see 'humas sla overdue')", n)
 
 
+def cadence_tick(app: App) -> None:
+    n = app.remind_cadence(app.clock())
+    if n:
+        log.info("cadence: %d SOP(s) have nothing published or on its way this period; first roles reminded", n)
+
+
 def timers(app: App, owner: str) -> list[Timer]:
     """(id, interval in seconds, work) of every interval timer besides the dispatcher."""
-    out: list[Timer] = [("sla", 60.0, lambda: overdue_tick(app))]
+    out: list[Timer] = [("sla", 60.0, lambda: overdue_tick(app)), ("cadence", 300.0, lambda: cadence_tick(app))]
     if app.settings.monitor.enabled:
         cycle = app.comment_cycle(owner)
         out.append(("monitor", app.settings.monitor.tick_seconds, lambda: comment_tick(app, cycle)))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from humas.env import Env
 from humas.errors import InvalidInput
 from humas.sentiment.base import LABELS
+from humas.store.dialect import contains
 from humas.store.models import Case, CaseStatus, Comment, Post, StepPeriod
 
 ACTIVE = (CaseStatus.OPEN, CaseStatus.REPLY_DRAFTED, CaseStatus.REJECTED, CaseStatus.APPROVED)
@@ -44,13 +45,15 @@ def comment_row(env: Env, c: Comment, case: Case | None = None) -> dict[str, Any
 
 
 def comment_query(*, own: bool = False, account: str | None = None, label: str | None = None,
-                  state: str | None = None, post_remote_id: str | None = None) -> Select[Comment, Case]:
+                  state: str | None = None, post_remote_id: str | None = None, search: str | None = None,
+                  since: datetime | None = None, until: datetime | None = None) -> Select[Comment, Case]:
     """The one query behind every comment list (CLI, pages, API): comments with their case, if any.
 
     ``label``: a label or ``unclassified``. ``state``: ``flagged`` (escalated or abusive), ``flagged_or_case``,
     ``to_review`` (the review list), ``question`` (questions not answered yet), ``no_case``, ``hidden`` or a case
-    status. ``own``: include the accounts' own replies. Unknown values are
-    the caller's to refuse; callers add the order and the limit.
+    status. ``own``: include the accounts' own replies. ``search``: in the text or the author's handle (case
+    insensitive, taken literally). ``since``/``until``: written at or after / before. Unknown values are the
+    caller's to refuse; callers add the order and the limit.
     """
     q = select(Comment, Case).outerjoin(Case, Case.comment_id == Comment.id)
     if not own:
@@ -77,6 +80,12 @@ def comment_query(*, own: bool = False, account: str | None = None, label: str |
         q = q.where(Case.status == state)
     if post_remote_id:
         q = q.join(Post, Post.id == Comment.post_id).where(Post.remote_id == post_remote_id)
+    if search:
+        q = q.where(or_(contains(Comment.text, search), contains(Comment.author_handle, search)))
+    if since is not None:
+        q = q.where(Comment.created_at >= since)
+    if until is not None:
+        q = q.where(Comment.created_at < until)
     return q
 
 

@@ -7,7 +7,10 @@ One :meth:`Monitor.run_once`:
 2. per account, polls each post whose ``next_poll_at`` has come: follows the adapter's cursor for at most
    ``max_pages`` calls, stores each comment once (:func:`~humas.monitor.store.store_comments`), moves the post's
    cursor and its next poll along the decay schedule, and counts the API cost against the account's daily budget;
-   each post is one transaction, fenced on the lease.
+   each post is one transaction, fenced on the lease;
+3. reads the engagement figures of the posts it polled (adapters with :class:`~humas.publisher.base.EngagementReader`),
+   batched per account, at most once per post per ``monitor.engagement_every``, from at most half of the daily budget
+   so figures never starve comment polling (:mod:`humas.monitor.engagement`).
 
 What it stores is left unclassified for the classification stage (:mod:`humas.classify`).
 
@@ -37,16 +40,19 @@ from humas.errors import (
     RateLimited,
 )
 from humas.monitor import leases
+from humas.monitor.engagement import due_for_figures, store_figures
 from humas.monitor.leases import PollClaim
 from humas.monitor.schedule import next_poll, parse_schedule
 from humas.monitor.store import store_comments
-from humas.publisher.base import AdapterFor, PlatformAdapter, PlatformPostRef, RemoteComment
+from humas.publisher.base import AdapterFor, EngagementReader, PlatformAdapter, PlatformPostRef, RemoteComment
 from humas.store.models import Post
 
 log = logging.getLogger("humas.monitor")
 
 RETRY_AFTER_ERROR = timedelta(minutes=1)
 RETRY_AFTER_AUTH = timedelta(minutes=15)
+# Engagement figures may spend the daily budget only up to this share of it: comments come first.
+ENGAGEMENT_BUDGET_SHARE = 0.5
 
 
 @dataclass
@@ -61,13 +67,15 @@ class AccountReport:
     cost: int = 0
     budget_used: int = 0
     budget: int | None = None
+    figures: int = 0  # posts whose engagement figures were stored
     outcome: str = "ok"
     detail: str = ""
     next_run_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"account": self.account, "posts": self.posts, "fetched": self.fetched, "new": self.new,
-                "cost": self.cost, "budget_used": self.budget_used, "budget": self.budget, "outcome": self.outcome,
+                "cost": self.cost, "budget_used": self.budget_used, "budget": self.budget, "figures": self.figures,
+                "outcome": self.outcome,
                 "detail": self.detail,
                 "next_run_at": self.next_run_at.isoformat(timespec="seconds") if self.next_run_at else None}
 
@@ -105,6 +113,8 @@ class Monitor:
         self.adapter_for = adapter_for
         self.max_pages = max_pages
         self.max_posts = max_posts
+        # account -> when to try its figures again after a failure (said once, not at every 2-minute poll)
+        self._figures_paused_until: dict[str, datetime] = {}
 
     @property
     def lease(self) -> timedelta:
@@ -147,6 +157,7 @@ class Monitor:
         rep.budget = budget
         next_run: datetime | None = None
         due = self._due_posts(c.account, now)
+        polled: list[tuple[int, str]] = []  # (post id, remote id) polled in this pass: their figures may be read
         try:
             adapter = self.adapter_for(c.account) if due else None
         except HumasError as exc:  # missing credentials or extra: said once per retry period, never fatal
@@ -192,6 +203,8 @@ class Monitor:
             if err is None or stop_post or isinstance(err, (ContentRejected, InvalidInput)):
                 if err is not None:
                     log.info("monitor: %s post %s: %s", c.account, ref.remote_id, err.message)
+                if not stop_post:
+                    polled.append((post_id, ref.remote_id))
                 continue
             if isinstance(err, RateLimited | QuotaExhausted):
                 reset = err.reset_at if isinstance(err, RateLimited) else err.resets_at
@@ -205,12 +218,77 @@ class Monitor:
                 next_run = now + RETRY_AFTER_ERROR
             log.warning("monitor: %s: %s: %s", c.account, rep.outcome, err.message)
             break
+        if rep.outcome == "ok" and isinstance(adapter, EngagementReader) and polled:
+            spent = self._read_figures(c, adapter, polled, now, day, used, budget, rep)
+            if spent is None:
+                return rep  # the lease was lost: another monitor holds the account
+            used = spent
+            next_run = rep.next_run_at or next_run
         if rep.outcome == "ok" and budget is not None and used >= budget:
             rep.outcome, rep.detail, next_run = "budget_spent", f"daily budget {budget} spent", self._next_day(now)
         rep.budget_used = used
         rep.next_run_at = next_run or self._next_run(c.account, now)
         leases.release(self.env.db, c, next_run_at=rep.next_run_at)
         return rep
+
+    def _read_figures(self, c: PollClaim, adapter: EngagementReader, polled: list[tuple[int, str]], now: datetime,
+                      day: str, used: int, budget: int | None, rep: AccountReport) -> int | None:
+        """Read and store the figures of the polled posts that are due for them, in the adapter's batches and within
+        the budget's engagement share. Returns the budget used, or None when the lease was lost.
+
+        ``AuthExpired``, ``RateLimited`` and ``QuotaExhausted`` act on the account as they do for comments (the
+        report says so, ``rep.next_run_at`` is set); any other failure leaves the figures out, said once in the log,
+        and the account's figures wait ``engagement_every`` before the next try. Comments stored before stand.
+        """
+        every = self.settings.engagement_interval
+        paused = self._figures_paused_until.get(c.account)
+        if every <= timedelta(0) or (paused is not None and now < paused):
+            return used
+        with self.env.db.session() as s:
+            due = set(due_for_figures(s, [pid for pid, _ in polled], now, every))
+        todo = [(pid, rid) for pid, rid in polled if pid in due]
+        cap = None if budget is None else int(budget * ENGAGEMENT_BUDGET_SHARE)
+        size = max(1, int(adapter.engagement_batch))
+        while todo:
+            batch = todo[:size]
+            while batch and cap is not None and used + adapter.engagement_cost(len(batch)) > cap:
+                batch.pop()
+            if not batch:
+                break
+            todo = todo[len(batch):]
+            used += adapter.engagement_cost(len(batch))  # a refused call is billed too
+            rep.cost += adapter.engagement_cost(len(batch))
+            try:
+                figures = adapter.engagement([rid for _, rid in batch])
+                err: Exception | None = None
+            except Exception as exc:  # one broken figures call never costs the account its comments
+                figures, err = {}, exc
+            with self.env.db.session() as s:
+                for pid, rid in batch:
+                    if rid in figures:
+                        store_figures(s, pid, figures[rid], now)
+                        rep.figures += 1
+                if not leases.record(s, c, budget_day=day, budget_used=used, lease_until=self.env.clock() + self.lease):
+                    s.rollback()
+                    rep.outcome, rep.detail = "lease_lost", "another monitor took over this account"
+                    rep.figures, rep.budget_used = 0, used
+                    return None
+            if err is None:
+                continue
+            if isinstance(err, RateLimited | QuotaExhausted):
+                reset = err.reset_at if isinstance(err, RateLimited) else err.resets_at
+                rep.outcome, rep.detail = "rate_limited", err.message
+                rep.next_run_at = reset if reset is not None and reset > now else now + RETRY_AFTER_ERROR
+            elif isinstance(err, AuthExpired):
+                rep.outcome, rep.detail = "auth_expired", err.message
+                rep.next_run_at = now + RETRY_AFTER_AUTH
+            else:
+                self._figures_paused_until[c.account] = now + every
+            # HumasError messages are written to be shown (secrets masked); of anything else only its type
+            why = err.message if isinstance(err, HumasError) else type(err).__name__
+            log.warning("monitor: %s: engagement figures left out: %s", c.account, why)
+            break
+        return used
 
     def _due_posts(self, account: str, now: datetime) -> list[int]:
         due = or_(Post.next_poll_at <= now, and_(Post.next_poll_at.is_(None), Post.last_polled_at.is_(None)))

@@ -223,6 +223,58 @@ class PlatformAdapter(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Engagement:
+    """A post's engagement figures as the platform gave them at ``fetched_at``; ``None``: the platform does not give
+    that figure (X has no reach, WordPress no likes), or not to this token (insights need their own permission)."""
+
+    fetched_at: datetime
+    likes: int | None = None  # likes, or all reactions where the platform counts reactions (Facebook)
+    comments: int | None = None  # the platform's own count, replies included where it counts them
+    shares: int | None = None  # shares, reposts (X: retweets + quotes)
+    views: int | None = None  # views or impressions, not unique
+    reach: int | None = None  # unique accounts that saw the post
+
+    @property
+    def interactions(self) -> int:
+        """Likes + comments + shares, the figures a platform did not give counting 0: how posts are ranked."""
+        return sum(v for v in (self.likes, self.comments, self.shares) if v is not None)
+
+
+@runtime_checkable
+class EngagementReader(Protocol):
+    """An optional adapter capability: reading engagement figures of published posts.
+
+    The monitor checks it with ``isinstance`` and reads figures only from adapters that have it. ``engagement``
+    may raise the same errors as ``fetch_comments``: ``AuthExpired`` as the adapter maps it, ``RateLimited`` /
+    ``QuotaExhausted`` (the account waits); anything else leaves the figures out for that poll. A post the
+    platform no longer has is simply missing from the answer, and so is a failed insights call's figure (reach
+    ``None``): it never fails the others.
+    """
+
+    engagement_batch: ClassVar[int]  # the most ids one ``engagement`` call takes
+
+    def engagement_cost(self, count: int) -> int:
+        """The API budget (YouTube units, X billed reads, calls) one ``engagement`` call for ``count`` ids spends
+        at most; known before the call, so the monitor keeps within its daily budget."""
+        ...
+
+    def engagement(self, remote_ids: Sequence[str]) -> dict[str, Engagement]:
+        """Figures per remote id for at most ``engagement_batch`` of the account's posts."""
+        ...
+
+
+def count_or_none(value: Any) -> int | None:
+    """A count from vendor JSON (numbers, numeric strings); ``None`` for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return None
+    return n if n >= 0 else None
+
+
 #: The adapter lookup the stages receive: account name -> its adapter (``ConfigError``/``Unavailable`` when it
 #: cannot be built).
 AdapterFor = Callable[[str], PlatformAdapter]

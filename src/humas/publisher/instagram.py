@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import requests
 
-from humas.errors import AlreadyPublished, AuthExpired, QuotaExhausted, RetryLater
+from humas.errors import AlreadyPublished, AuthExpired, ContentRejected, PublishError, QuotaExhausted, RetryLater
 from humas.publisher.base import (
     AccountStatus,
     Checkpoint,
     CommentPage,
     CommentRef,
+    Engagement,
     MediaFile,
     Platform,
     PlatformLimits,
@@ -31,8 +33,10 @@ from humas.publisher.base import (
     RemoteComment,
     ReplyResult,
     check_limits,
+    count_or_none,
     reject_if_invalid,
 )
+from humas.publisher.facebook import insight_value
 from humas.publisher.graph import (
     DAY,
     Clock,
@@ -57,6 +61,8 @@ REPLY_PAGES = 10  # further pages of one comment's nested ``replies{}`` (the fie
 COMMENT_OVERLAP = timedelta(minutes=2)
 COMMENT_FIELDS = "id,text,timestamp,username,from,like_count,hidden,parent_id,replies{id,text,timestamp,username,from}"
 MEDIA_FIELDS = "id,caption,timestamp,permalink"
+# Media insights (instagram_manage_insights): ``impressions`` and ``video_views`` are retired, ``views`` replaced them.
+INSIGHT_METRICS = ("reach", "views")
 
 
 def caption_of(draft: PostDraft) -> str:
@@ -118,7 +124,8 @@ class InstagramAdapter:
     # --- validate -------------------------------------------------------------------------------------------
 
     def validate(self, draft: PostDraft) -> list[Problem]:
-        return check_limits(self.limits, draft, "Instagram")
+        # the limits hold for the caption as sent, with the link appended (caption_of)
+        return check_limits(self.limits, replace(draft, text=caption_of(draft)), "Instagram")
 
     # --- publish --------------------------------------------------------------------------------------------
 
@@ -373,6 +380,41 @@ class InstagramAdapter:
 
     def hide_comment(self, comment: CommentRef) -> None:
         self.graph.post(comment.remote_id, {"hide": "true"})
+
+    # --- engagement ---------------------------------------------------------------------------------------------
+
+    engagement_batch: ClassVar[int] = 25
+
+    def engagement_cost(self, count: int) -> int:
+        return 2 * count  # the media's counts, then its insights
+
+    def engagement(self, remote_ids: Sequence[str]) -> dict[str, Engagement]:
+        """Likes and comments per media; reach and views from its insights where the token may read them (Instagram
+        gives no share count for feed posts). A deleted media is left out."""
+        out: dict[str, Engagement] = {}
+        for media_id in remote_ids:
+            try:
+                body = self.graph.get(media_id, {"fields": "like_count,comments_count"})
+            except ContentRejected:
+                continue
+            reach, views = self._insights(media_id)
+            out[media_id] = Engagement(
+                fetched_at=self.clock(),
+                likes=count_or_none(body.get("like_count")),
+                comments=count_or_none(body.get("comments_count")),
+                views=views,
+                reach=reach,
+            )
+        return out
+
+    def _insights(self, media_id: str) -> tuple[int | None, int | None]:
+        try:
+            body = self.graph.get(f"{media_id}/insights", {"metric": ",".join(INSIGHT_METRICS)})
+        except PublishError:
+            # no insights permission, "(#10) Not enough viewers for the media to show insights", album children:
+            # the counts above stand without them
+            return None, None
+        return insight_value(body, "reach"), insight_value(body, "views")
 
     def check(self) -> AccountStatus:
         try:

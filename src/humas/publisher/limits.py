@@ -50,5 +50,12 @@ LIMITS: dict[Platform, PlatformLimits] = {
         image_types=(),
         reply_max=10_000,
     ),
+    # the office website: no practical text or title limit; photos and videos go to the media library; a comment
+    # is at most 65,525 bytes (counted here as characters, 4 bytes each at worst) (§8)
+    Platform.WORDPRESS: PlatformLimits(
+        image_types=("image/jpeg", "image/png", "image/gif", "image/webp"),
+        video_types=("video/mp4", "video/quicktime", "video/webm"),
+        reply_max=16_000,
+    ),
 }
 LIMITS[Platform.INSTAGRAM_PRIVATE] = LIMITS[Platform.INSTAGRAM]

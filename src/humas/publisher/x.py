@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar, NoReturn
@@ -39,6 +39,7 @@ from humas.publisher.base import (
     Checkpoint,
     CommentPage,
     CommentRef,
+    Engagement,
     Platform,
     PlatformLimits,
     PlatformPostRef,
@@ -50,6 +51,7 @@ from humas.publisher.base import (
     ReplyResult,
     SecretStore,
     check_limits,
+    count_or_none,
 )
 from humas.publisher.limits import LIMITS
 from humas.publisher.x_auth import KEY_ACCESS as KEY_ACCESS
@@ -81,6 +83,8 @@ REPLY_RESTRICTED = (
     "X menolak balasan ini (403): pada sebagian paket API, akun hanya boleh membalas jika disebut (mention) atau "
     "dikutip di percakapan itu. Balas secara manual lewat aplikasi X."
 )
+# X's 403 for a reply to a post deleted (or hidden from the account) since it was collected: no answer is possible
+REPLY_TARGET_GONE = "X menolak balasan ini (403): komentar yang dibalas sudah dihapus atau tidak terlihat lagi."
 MEDIA_WRITE_MISSING = (
     "X menolak unggahan media (403): token akun tidak punya izin media.write. Admin perlu mengotorisasi ulang akun "
     "ini dengan scope media.write."
@@ -97,8 +101,22 @@ def snowflake_time(post_id: str | int) -> datetime:
 def normalise_text(text: str) -> str:
     """Text as compared by :meth:`XAdapter.find_published`: X escapes ``& < >``, rewrites URLs to t.co, appends
     a t.co link for attached media and may change whitespace; so: unescape, drop URLs, collapse whitespace, NFC."""
-    text = unicodedata.normalize("NFC", html.unescape(text))
-    return " ".join(_URL.sub(" ", text).split())
+    return " ".join(_drop_urls(unicodedata.normalize("NFC", html.unescape(text))).split())
+
+
+def _drop_urls(text: str) -> str:
+    """``text`` without the URLs X links: twitter-text's, so a bare ``kota.go.id`` (which X turns into a t.co link
+    just like ``https://…``, §1.5) goes too; without twitter-text only ``http(s)://`` ones."""
+    try:
+        from twitter_text import extract_urls_with_indices  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - a dependency of humas
+        return _URL.sub(" ", text)
+    kept, last = [], 0
+    for found in extract_urls_with_indices(text):
+        start, end = found["indices"]
+        kept.append(text[last:start])
+        last = end
+    return " ".join([*kept, text[last:]])
 
 
 def compose_text(draft: PostDraft) -> str:
@@ -280,7 +298,7 @@ class XAdapter:
         return CommentPage(comments, cursor=f"{newest}:{since}:{token}", cost=cost)
 
     def reply(self, comment: CommentRef, text: str, ckpt: Checkpoint) -> ReplyResult:
-        if tweet_id := ckpt.get("tweet_id"):
+        if tweet_id := ckpt.get("reply_id") or ckpt.get("tweet_id"):  # tweet_id: saved by an older humas
             return ReplyResult(str(tweet_id), self._url(str(tweet_id)))
         tweet_id = self._post(ckpt, context="reply", text=text, in_reply_to_tweet_id=comment.remote_id)
         return ReplyResult(tweet_id, self._url(tweet_id))
@@ -288,6 +306,39 @@ class XAdapter:
     def hide_comment(self, comment: CommentRef) -> None:
         # OAuth 2.0 needs the tweet.moderate.write scope; only replies to the account's own posts can be hidden
         self._call(lambda: self._client.hide_reply(comment.remote_id, user_auth=False), idempotent=True)
+
+    # --- engagement -----------------------------------------------------------------------------------------------
+
+    engagement_batch: ClassVar[int] = 100  # GET /2/tweets takes up to 100 ids
+
+    def engagement_cost(self, count: int) -> int:
+        return count  # X bills reads per post returned (§1.4)
+
+    def engagement(self, remote_ids: Sequence[str]) -> dict[str, Engagement]:
+        """``GET /2/tweets?ids=…&tweet.fields=public_metrics`` for up to 100 posts in one call: likes, replies as
+        comments, retweets + quotes as shares, impressions as views (X gives no reach). A deleted post comes back
+        in ``errors`` and is left out."""
+        ids = list(remote_ids)[: self.engagement_batch]
+        if not ids:
+            return {}
+        page = self._call(
+            partial(self._client.get_tweets, ids, tweet_fields=["public_metrics"], user_auth=False), idempotent=True
+        )
+        now = self._clock()
+        out: dict[str, Engagement] = {}
+        for t in page.get("data") or []:
+            m = t.get("public_metrics") if isinstance(t, dict) else None
+            if not isinstance(m, dict) or not t.get("id"):
+                continue
+            retweets, quotes = count_or_none(m.get("retweet_count")), count_or_none(m.get("quote_count"))
+            out[str(t["id"])] = Engagement(
+                fetched_at=now,
+                likes=count_or_none(m.get("like_count")),
+                comments=count_or_none(m.get("reply_count")),
+                shares=None if retweets is None and quotes is None else (retweets or 0) + (quotes or 0),
+                views=count_or_none(m.get("impression_count")),
+            )
+        return out
 
     def check(self) -> AccountStatus:
         try:
@@ -364,7 +415,8 @@ class XAdapter:
         """Create a post (not idempotent: never retried) and checkpoint its id before anything else can fail."""
         resp = self._call(lambda: self._client.create_tweet(**fields, user_auth=False), context=context)
         tweet_id = str(resp["data"]["id"])
-        ckpt.save("tweet_id", tweet_id)
+        # a reply's id under the key the dispatcher resolves a reply in doubt by (queue/dispatcher.py)
+        ckpt.save("reply_id" if context == "reply" else "tweet_id", tweet_id)
         return tweet_id
 
     def _find_quietly(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult | None:
@@ -429,6 +481,8 @@ class XAdapter:
             err = QuotaExhausted(f"X: API credits exhausted ({detail})")
         elif status == 403 and context == "media":
             err = AuthExpired(f"{MEDIA_WRITE_MISSING} ({detail})")
+        elif status == 403 and context == "reply" and "deleted or not visible" in lowered:
+            err = ContentRejected(f"{REPLY_TARGET_GONE} ({detail})", rule="not_found")
         elif status == 403 and context == "reply":
             err = ContentRejected(f"{REPLY_RESTRICTED} ({detail})", rule="reply_restricted")
         elif status == 403:

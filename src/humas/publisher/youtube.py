@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from typing import Any, ClassVar, NoReturn
@@ -44,6 +44,7 @@ from humas.publisher.base import (
     Checkpoint,
     CommentPage,
     CommentRef,
+    Engagement,
     MediaFile,
     Platform,
     PlatformLimits,
@@ -56,6 +57,7 @@ from humas.publisher.base import (
     ReplyResult,
     SecretStore,
     check_limits,
+    count_or_none,
 )
 from humas.publisher.limits import LIMITS
 from humas.publisher.youtube_upload import CHUNK_UNIT, UPLOAD_PATH, ResumableUpload
@@ -306,7 +308,8 @@ class YouTubeAdapter:
         return out
 
     def reply(self, comment: CommentRef, text: str, ckpt: Checkpoint) -> ReplyResult:
-        if comment_id := ckpt.get("comment_id"):
+        # "reply_id" is what the dispatcher resolves a reply in doubt by; "comment_id": checkpoints before it
+        if comment_id := ckpt.get("reply_id") or ckpt.get("comment_id"):
             return ReplyResult(str(comment_id), _watch_url(comment.post_remote_id, str(comment_id)))
         # YouTube threads are one level deep: a reply to a reply goes to its thread ("<thread>.<reply>" ids)
         parent = comment.remote_id.split(".", 1)[0]
@@ -318,7 +321,7 @@ class YouTubeAdapter:
             json={"snippet": {"parentId": parent, "textOriginal": text}},
         )
         comment_id = str(http.json_body(resp)["id"])
-        ckpt.save("comment_id", comment_id)
+        ckpt.save("reply_id", comment_id)
         return ReplyResult(comment_id, _watch_url(comment.post_remote_id, comment_id))
 
     def hide_comment(self, comment: CommentRef) -> None:
@@ -330,6 +333,36 @@ class YouTubeAdapter:
             idempotent=True,
             params={"id": comment.remote_id, "moderationStatus": "heldForReview"},
         )
+
+    # --- engagement -----------------------------------------------------------------------------------------------
+
+    engagement_batch: ClassVar[int] = 50  # videos.list takes up to 50 ids
+
+    def engagement_cost(self, count: int) -> int:
+        return COST_LIST if count else 0
+
+    def engagement(self, remote_ids: Sequence[str]) -> dict[str, Engagement]:
+        """``videos.list(part=statistics)`` for up to 50 videos in one call (1 unit, counted in ``units_used``):
+        views, likes, comments. YouTube gives no shares or reach through the Data API; a hidden like count or
+        disabled comments leave that figure ``None``; a deleted video is missing from the answer."""
+        ids = list(remote_ids)[: self.engagement_batch]
+        if not ids:
+            return {}
+        # no maxResults: videos.list refuses it together with id
+        body = self._get(f"{self._api}/videos", {"part": "statistics", "id": ",".join(ids)})
+        now = self._clock()
+        out: dict[str, Engagement] = {}
+        for item in body.get("items") or []:
+            stats = item.get("statistics") if isinstance(item, dict) else None
+            if not isinstance(stats, dict) or not item.get("id"):
+                continue
+            out[str(item["id"])] = Engagement(
+                fetched_at=now,
+                likes=count_or_none(stats.get("likeCount")),
+                comments=count_or_none(stats.get("commentCount")),
+                views=count_or_none(stats.get("viewCount")),
+            )
+        return out
 
     def check(self) -> AccountStatus:
         try:
@@ -420,17 +453,19 @@ class YouTubeAdapter:
         self._refresh_in_use = current
 
     def _error_for(self, failure: requests.Response | RefreshError | TransportError) -> PublishError:
-        """The humas error for a YouTube failure (§4.4); the single mapping, used by :meth:`_raise_for`."""
+        """The humas error for a YouTube failure (§4.4); the single mapping, used by :meth:`_raise_for`. Messages
+        are Indonesian (people read them on the job and the paused account), with YouTube's own detail kept."""
         err: PublishError
         now = self._clock()
         if isinstance(failure, RefreshError):
             text = str(failure)
             if "invalid_grant" in text or not failure.retryable:
-                err = AuthExpired(f"YouTube: refresh token refused ({text[:200]}); authorise the channel again")
+                err = AuthExpired(f"YouTube: token penyegaran ditolak Google ({text[:200]}); admin perlu "
+                                  "menghubungkan ulang kanal")
             else:
-                err = PlatformUnavailable(f"YouTube: token endpoint failed ({text[:200]})")
+                err = PlatformUnavailable(f"YouTube: endpoint token Google gagal, dicoba lagi ({text[:200]})")
         elif isinstance(failure, TransportError):
-            err = NetworkError("YouTube: token endpoint unreachable")
+            err = NetworkError("YouTube: endpoint token Google tidak terjangkau, dicoba lagi")
         else:
             status = failure.status_code
             error = http.json_body(failure).get("error")
@@ -439,11 +474,14 @@ class YouTubeAdapter:
             reason = reasons[0] if reasons else ""
             detail = str(error.get("message") or failure.reason or f"HTTP {status}")
             if reason in ("quotaExceeded", "dailyLimitExceeded"):
-                err = QuotaExhausted(f"YouTube: daily quota spent ({detail})", resets_at=next_quota_reset(now))
+                err = QuotaExhausted(f"YouTube: kuota harian API habis, terbuka lagi tengah malam waktu Pasifik "
+                                     f"({detail})", resets_at=next_quota_reset(now))
             elif reason == "uploadLimitExceeded":  # per-channel cap over a rolling day
-                err = QuotaExhausted(f"YouTube: upload limit reached ({detail})", resets_at=now + timedelta(hours=24))
+                err = QuotaExhausted(f"YouTube: batas unggah video kanal tercapai, dicoba lagi 24 jam kemudian "
+                                     f"({detail})", resets_at=now + timedelta(hours=24))
             elif reason in ("rateLimitExceeded", "userRateLimitExceeded") or status == 429:
-                err = RateLimited(f"YouTube: rate limited ({detail})", reset_at=now + timedelta(minutes=1))
+                err = RateLimited(f"YouTube: terlalu banyak permintaan, dicoba lagi sebentar lagi ({detail})",
+                                  reset_at=now + timedelta(minutes=1))
             elif reason == "commentsDisabled":
                 err = ContentRejected(f"YouTube: komentar dinonaktifkan ({detail})", rule="comments_disabled")
             elif status == 401 or reason in (
@@ -454,11 +492,12 @@ class YouTubeAdapter:
                 "accountClosed",
             ):
                 # insufficientPermissions = the consent lacks a scope: only re-authorising fixes it
-                err = AuthExpired(f"YouTube: authorisation refused ({reason or status}: {detail})")
+                err = AuthExpired(f"YouTube: otorisasi ditolak ({reason or status}: {detail}); admin perlu "
+                                  "menghubungkan ulang kanal")
             elif reason == "processingFailure" or status in (408, 409):
-                err = RetryLater(f"YouTube: {detail}")
+                err = RetryLater(f"YouTube: permintaan gagal diproses, dicoba lagi ({detail})")
             elif status >= 500:
-                err = PlatformUnavailable(f"YouTube: server error {status} ({detail})")
+                err = PlatformUnavailable(f"YouTube: galat server {status}, dicoba lagi ({detail})")
             elif status == 404:
                 err = ContentRejected(f"YouTube: tidak ditemukan ({detail})", rule="not_found")
             else:  # invalidTitle, invalidDescription, commentTextTooLong, forbidden, ...

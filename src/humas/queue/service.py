@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from humas import authz
@@ -137,6 +137,30 @@ def retry(env: Env, session: Session, actor: Actor, job_id: int) -> PublicationJ
         c = session.get(Content, job.content_id)
         if c is not None:
             Workflow(env, session).retrying(c)
+    return job
+
+
+def move(env: Env, session: Session, actor: Actor, job_id: int, at: datetime) -> PublicationJob:
+    """Give a scheduled job another time (the calendar's drag and drop), with the scheduling form's checks: the
+    same roles, not in the past. Only a job still waiting for its time moves: one the dispatcher has claimed meanwhile
+    is refused (the update is conditional on the state, so the two cannot both win)."""
+    job = _job(session, job_id)
+    _authorise(env, session, actor, job, "reschedule")
+    if job.state != JobState.SCHEDULED:
+        raise InvalidTransition(f"job {job.id} is {job.state}: only a scheduled job can be moved")
+    now = env.clock()
+    if at < now - PAST_GRACE:
+        raise InvalidInput(f"the time {env.local(at):%Y-%m-%d %H:%M} is in the past")
+    before = job.run_at
+    stmt = (update(PublicationJob).where(PublicationJob.id == job.id, PublicationJob.state == JobState.SCHEDULED)
+            .values(run_at=max(at, now), updated_at=now).execution_options(synchronize_session=False))
+    moved = cast("CursorResult[Any]", session.execute(stmt)).rowcount
+    if moved != 1:
+        raise InvalidTransition(f"job {job.id} was taken for sending meanwhile: it can no longer be moved")
+    session.refresh(job)
+    audit.append(session, actor=actor.name, action="job.rescheduled", subject_type="job", subject_id=job.id,
+                 data={"account": job.account, "from": env.local(before).isoformat(timespec="minutes"),
+                       "to": env.local(job.run_at).isoformat(timespec="minutes")}, at=now)
     return job
 
 

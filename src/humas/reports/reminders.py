@@ -28,7 +28,7 @@ def remind_overdue(env: Env, notifier: Notifier, now: datetime | None = None) ->
                     continue
                 o.period.notified_overdue = True
                 p = o.period
-                what = "kasus" if p.subject_type == "case" else "konten"
+                what = {"case": "kasus", "plan": "rencana", "inventory": "inventarisasi"}.get(p.subject_type, "konten")
                 by_role.setdefault(p.role, []).append(
                     f"- {what} #{p.subject_id} \"{excerpt(o.title, 80)}\": {o.step_label} "
                     f"(terlambat {minutes_text(o.overdue_by)})")

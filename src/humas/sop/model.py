@@ -161,6 +161,10 @@ class SOP(_Model):
     ``cadence``: how often the SOP expects a publication, as a duration (``"1w"``), if it says.
     ``distinct_approvers``: separation of duties on the content chain: whoever wrote a version may not approve it,
     and one person may not approve two steps of the same version.
+    ``plan_steps``: the monthly content plan's chain (meeting, proposed items, approval), when the SOP plans a
+    month ahead; the approved items become content under ``steps``.
+    ``inventory_steps``: the documentation equipment inventory round's chain (assignments, the check, the record),
+    when the SOP keeps equipment.
     """
 
     id: str = Field(pattern=_KEBAB)
@@ -172,6 +176,8 @@ class SOP(_Model):
     roles: dict[str, str]
     steps: list[Step]
     response_steps: list[Step] = []
+    plan_steps: list[Step] = []
+    inventory_steps: list[Step] = []
     direct_reply: bool = True
     response_role: str | None = None
     escalation_role: str | None = None
@@ -199,20 +205,37 @@ class SOP(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> SOP:
         seen: dict[str, str] = {}
-        for key, chain in (("steps", self.steps), ("response_steps", self.response_steps)):
+        for key, chain in self._chains():
             for i, step in enumerate(chain):
                 if step.id in seen:
                     raise _Invalid((key, i, "id"), f'duplicate step id "{step.id}" (also {seen[step.id]})')
                 seen[step.id] = f"{key}[{i}]"
-        self._check_chain("steps", self.steps)
-        self._check_chain("response_steps", self.response_steps)
+            self._check_chain(key, chain)
         for key in ("response_role", "escalation_role"):
             role = getattr(self, key)
             if role is not None and role not in self.roles:
                 raise _Invalid((key,), f'unknown role "{role}" (not in [roles]: {", ".join(sorted(self.roles))})')
         self._check_content_steps()
         self._check_response_steps()
+        self._check_side_chain("plan_steps", self.plan_steps, needs_review=True)
+        self._check_side_chain("inventory_steps", self.inventory_steps, needs_review=False)
         return self
+
+    def _chains(self) -> list[tuple[str, list[Step]]]:
+        return [("steps", self.steps), ("response_steps", self.response_steps), ("plan_steps", self.plan_steps),
+                ("inventory_steps", self.inventory_steps)]
+
+    def _check_side_chain(self, key: str, chain: Sequence[Step], *, needs_review: bool) -> None:
+        """A plan or inventory chain: submit and review steps that always run, a submit first; a plan is approved."""
+        for i, step in enumerate(chain):
+            if step.action not in ("submit", "review"):
+                raise _Invalid((key, i, "action"), f'{key} are "submit" or "review", not "{step.action}"')
+            if step.when is not None:
+                raise _Invalid((key, i, "when"), f"{key} always run (no when)")
+        if chain and chain[0].action != "submit":
+            raise _Invalid((key, 0, "action"), f'the first of {key} must be "submit"')
+        if chain and needs_review and not any(s.action == "review" for s in chain):
+            raise _Invalid((key,), f'{key} need a "review" step (the approval)')
 
     def _check_chain(self, key: str, chain: Sequence[Step]) -> None:
         positions = {step.id: i for i, step in enumerate(chain)}
@@ -274,8 +297,8 @@ class SOP(_Model):
             raise _Invalid(("response_steps", 0, "action"), 'the first response step must be "respond"')
 
     def step(self, step_id: str) -> Step:
-        """The step with this id, from ``steps`` or ``response_steps``; :class:`KeyError` if there is none."""
-        for step in (*self.steps, *self.response_steps):
+        """The step with this id, from any of the SOP's chains; :class:`KeyError` if there is none."""
+        for step in (*self.steps, *self.response_steps, *self.plan_steps, *self.inventory_steps):
             if step.id == step_id:
                 return step
         raise KeyError(f'SOP {self.id} has no step "{step_id}"')
@@ -331,10 +354,9 @@ class SOP(_Model):
         return set(self.roles)
 
     def _chain_of(self, step_id: str) -> list[Step]:
-        if any(s.id == step_id for s in self.steps):
-            return self.steps
-        if any(s.id == step_id for s in self.response_steps):
-            return self.response_steps
+        for _, chain in self._chains():
+            if any(s.id == step_id for s in chain):
+                return chain
         raise KeyError(f'SOP {self.id} has no step "{step_id}"')
 
 

@@ -20,7 +20,7 @@ from humas.sop.calendar import WorkingCalendar
 from humas.sop.duration import format_duration
 from humas.sop.model import Step
 from humas.sop.registry import SopRegistry
-from humas.store.models import Case, Content, StepPeriod, User, UserRole
+from humas.store.models import Case, Content, ContentPlan, StepPeriod, User, UserRole
 
 
 class StepTimer:
@@ -115,6 +115,11 @@ def _title(session: Session, p: StepPeriod) -> str:
     if p.subject_type == "case":
         case = session.get(Case, p.subject_id)
         return case.comment.text[:80] if case else ""
+    if p.subject_type == "plan":
+        plan = session.get(ContentPlan, p.subject_id)
+        return f"Rencana konten {plan.month}" if plan else ""
+    if p.subject_type == "inventory":  # a documentation equipment inventory round (humas.documentation)
+        return f"Inventarisasi peralatan dokumentasi #{p.subject_id}"
     return ""
 
 

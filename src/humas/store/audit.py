@@ -156,11 +156,18 @@ def verify(session: Session) -> VerifyResult:
     return VerifyResult(True, n)
 
 
-def entries(session: Session, **filters: str) -> Iterator[AuditEntry]:
+def entries(session: Session, *, since: datetime | None = None, until: datetime | None = None,
+            **filters: str) -> Iterator[AuditEntry]:
+    """The register in order; ``filters`` name columns to match, ``since`` (inclusive) and ``until`` (exclusive)
+    bound the entries' time."""
     q = select(AuditEntry).order_by(AuditEntry.seq)
     for key, value in filters.items():
         if value:
             q = q.where(getattr(AuditEntry, key) == value)
+    if since is not None:
+        q = q.where(AuditEntry.at >= since)
+    if until is not None:
+        q = q.where(AuditEntry.at < until)
     yield from session.execute(q).scalars()
 
 
@@ -181,7 +188,8 @@ def row(e: AuditEntry, tz: Any = UTC) -> dict[str, Any]:
     }
 
 
-def export_csv(session: Session, out: IO[str], tz: Any = UTC, **filters: str) -> int:
+def export_csv(session: Session, out: IO[str], tz: Any = UTC, *, since: datetime | None = None,
+               until: datetime | None = None, **filters: str) -> int:
     """Write the register as CSV (Ponjong's "register dokumentasi dan konten"); returns the row count.
 
     Cells that a spreadsheet would run as a formula are prefixed with a quote: notes may hold public text.
@@ -189,7 +197,7 @@ def export_csv(session: Session, out: IO[str], tz: Any = UTC, **filters: str) ->
     w = csv.DictWriter(out, fieldnames=CSV_FIELDS)
     w.writeheader()
     n = 0
-    for e in entries(session, **filters):
+    for e in entries(session, since=since, until=until, **filters):
         w.writerow({k: _safe_cell(v) for k, v in row(e, tz).items()})
         n += 1
     return n

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from typing import Any
+
+from sqlalchemy import ColumnElement, text
+from sqlalchemy.orm import QueryableAttribute, Session
 
 AUDIT_LOCK_KEY = 0x68756D6173  # "humas"
 
@@ -16,3 +18,10 @@ def lock_audit_chain(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+
+
+def contains(column: ColumnElement[Any] | QueryableAttribute[Any], needle: str) -> ColumnElement[bool]:
+    """Case-insensitive "``needle`` occurs in ``column``", with ``%``, ``_`` and ``\\`` in the needle taken
+    literally (ILIKE on PostgreSQL, LIKE with its ASCII case folding on SQLite)."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -460,3 +461,271 @@ class LabelFeedback(Base):
     label: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- monthly content plans (humas.planning) ------------------------------------------------------------------------
+
+import datetime as _dt  # noqa: E402  (kept inside this section: an item's activity day is a calendar date)
+
+from sqlalchemy import Date  # noqa: E402
+
+
+class PlanStatus(enum.StrEnum):
+    """Where a monthly plan stands; ``returned``: a review sent it back to an earlier step."""
+
+    DRAFT = "draft"  # at the first plan step (the meeting)
+    PROPOSING = "proposing"  # at a later submit step (the item list)
+    IN_REVIEW = "in_review"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+class ContentPlan(Base):
+    """One SOP's plan for one month (``YYYY-MM``): the meeting, the proposed items, the approval.
+
+    ``list_hash`` identifies the item list (and the meeting) as it stands; decisions record the hash they judged.
+    """
+
+    __tablename__ = "content_plans"
+    __table_args__ = (UniqueConstraint("sop_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sop_id: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    status: Mapped[str] = mapped_column(String(16), default=PlanStatus.DRAFT)
+    step_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    meeting_at: Mapped[datetime | None] = mapped_column(default=None)
+    meeting_place: Mapped[str] = mapped_column(String(300), default="")
+    list_version: Mapped[int] = mapped_column(Integer, default=1)
+    list_hash: Mapped[str] = mapped_column(String(64), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    items: Mapped[list[PlanItem]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="[PlanItem.activity_date, PlanItem.id]"
+    )
+    created_by: Mapped[User] = relationship(lazy="joined")
+
+
+class PlanItem(Base):
+    """A proposed content item ("Daftar Usulan Materi"): an activity of the month; ``content_id`` once approved."""
+
+    __tablename__ = "plan_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("content_plans.id", ondelete="CASCADE"), index=True)
+    activity: Mapped[str] = mapped_column(String(300))
+    activity_date: Mapped[_dt.date] = mapped_column(Date)
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    channels: Mapped[list[Any]] = mapped_column(default=list)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), default=None, unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    owner: Mapped[User] = relationship(lazy="joined")
+
+
+class PlanDecision(Base):
+    """A submit, approval or rejection at one plan step, bound to the list hash it judged."""
+
+    __tablename__ = "plan_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("content_plans.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str] = mapped_column(String(16))  # submitted | approved | rejected
+    list_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+# --- documentation equipment and the leaders' agenda (humas.documentation) -----------------------------------------
+
+#: the inventory round in progress (one per SOP at a time): the condition of its partial unique index
+ROUND_OPEN = "status = 'open'"
+
+
+class EquipmentItem(Base):
+    """A piece of documentation equipment (a camera, a drone, a memory card…). Retired items stay for history.
+
+    ``condition`` and ``readiness`` are the latest known: from the item's last inventory check, or from a return
+    that reported damage (``readiness`` is None until the item is first checked).
+    """
+
+    __tablename__ = "equipment_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    serial: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
+    storage: Mapped[str] = mapped_column(String(200))
+    condition: Mapped[str] = mapped_column(String(16), default="baik")
+    readiness: Mapped[str | None] = mapped_column(String(16), default=None)
+    checked_at: Mapped[datetime | None] = mapped_column(default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InventoryRound(Base):
+    """One walk through the SOP's ``inventory_steps``: dispositions, the check of every active item, the record.
+
+    ``step_id`` is the open step (None once finished or cancelled); ``assignees`` maps a step id to the id of the
+    user a disposition named for it.
+    """
+
+    __tablename__ = "inventory_rounds"
+    __table_args__ = (
+        Index("ux_inventory_rounds_open", "sop_id", unique=True, postgresql_where=text(ROUND_OPEN),
+              sqlite_where=text(ROUND_OPEN)),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sop_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | finished | cancelled
+    step_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    assignees: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    report_note: Mapped[str] = mapped_column(Text, default="")
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime] = mapped_column()
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class InventoryCheck(Base):
+    """One item's check in one round (checked again: the row is updated); its readiness follows humas's rules."""
+
+    __tablename__ = "inventory_checks"
+    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("inventory_rounds.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("equipment_items.id"), index=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+    condition: Mapped[str] = mapped_column(String(16))
+    battery_percent: Mapped[int | None] = mapped_column(Integer, default=None)
+    memory_free_gb: Mapped[float | None] = mapped_column(Float, default=None)
+    memory_free_percent: Mapped[int | None] = mapped_column(Integer, default=None)
+    readiness: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column()
+
+
+class InventoryReminder(Base):
+    """A due-round reminder sent to the SOP's first inventory role; ``due_key`` makes a second sending impossible
+    (several daemons share one database)."""
+
+    __tablename__ = "inventory_reminders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    due_key: Mapped[str] = mapped_column(String(128), unique=True)
+    sent_at: Mapped[datetime] = mapped_column()
+
+
+class AgendaEntry(Base):
+    """An activity of a leader (Bupati, Wakil Bupati, Sekretaris Daerah, another) to be documented.
+
+    ``content_id``: the media SOP's content opened from this entry (its first step, the agenda).
+    """
+
+    __tablename__ = "agenda_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    leader: Mapped[str] = mapped_column(String(32))  # bupati | wakil_bupati | sekda | lainnya
+    leader_name: Mapped[str] = mapped_column(String(200), default="")
+    activity: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | cancelled
+    note: Mapped[str] = mapped_column(Text, default="")
+    content_id: Mapped[int | None] = mapped_column(ForeignKey("contents.id"), unique=True, default=None)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgendaAssignment(Base):
+    """A staff member assigned to document an agenda entry."""
+
+    __tablename__ = "agenda_assignments"
+    __table_args__ = (UniqueConstraint("entry_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("agenda_entries.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column()
+
+
+class EquipmentLoan(Base):
+    """An item checked out for an agenda entry (held by one of its staff) until it is returned."""
+
+    __tablename__ = "equipment_loans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("agenda_entries.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("equipment_items.id"), index=True)
+    holder_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_out_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_out_at: Mapped[datetime] = mapped_column()
+    returned_at: Mapped[datetime | None] = mapped_column(default=None)
+    returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    return_condition: Mapped[str | None] = mapped_column(String(16), default=None)
+    return_note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- OAuth connect flows (issue 14) ---------------------------------------------------------------------------------
+
+
+class OAuthFlow(Base):
+    """A connect flow someone started (``humas.accounts.connect``): single use, bound to that person, short-lived.
+    Only the sha256 of its ``state`` is stored; the PKCE verifier is encrypted like the account secrets."""
+
+    __tablename__ = "oauth_flows"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    via: Mapped[str] = mapped_column(String(8))  # web | cli
+    redirect_uri: Mapped[str] = mapped_column(String(500))
+    verifier: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AccountConnection(Base):
+    """An account connected through its platform's OAuth flow: who connected it, when, as whom, what was granted.
+    The tokens themselves are in ``account_secrets``, encrypted."""
+
+    __tablename__ = "account_connections"
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    identity: Mapped[str] = mapped_column(String(300), default="")
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    missing_scopes: Mapped[list[Any]] = mapped_column(default=list)
+    connected_at: Mapped[datetime] = mapped_column()
+    connected_by: Mapped[str] = mapped_column(String(64))
+
+
+# --- engagement (issue 15) ---
+
+
+class PostMetric(Base):
+    """A published post's engagement figures as its platform gave them (``None``: that platform or token does not
+    give the figure). The row with the latest ``hour`` is the post's current figure; history keeps at most one row
+    per post and hour (UTC), a later fetch in the same hour updates it (``humas.monitor.engagement``)."""
+
+    __tablename__ = "post_metrics"
+    __table_args__ = (UniqueConstraint("post_id", "hour"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column()  # fetched_at truncated to the hour
+    fetched_at: Mapped[datetime] = mapped_column()
+    likes: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    comments: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    shares: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    views: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    reach: Mapped[int | None] = mapped_column(BigInteger, default=None)

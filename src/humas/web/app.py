@@ -54,6 +54,7 @@ from humas.web.deps import (
     redirect,
     render,
 )
+from humas.web.i18n import error_text, said
 from humas.web.security import BodyLimit, SecurityHeaders
 
 log = logging.getLogger("humas.web")
@@ -90,12 +91,16 @@ def _is_api(request: Request) -> bool:
 
 
 def make_env() -> Environment:
+    from humas.reports.cadence import every_word
     from humas.web.i18n import action_text, status_text
+    from humas.web.pages.sandbox import platform_link
 
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["status_text"] = status_text
     env.globals["action_text"] = action_text
+    env.globals["cadence_every"] = every_word
+    env.globals["platform_link"] = platform_link
     return env
 
 
@@ -202,7 +207,7 @@ def _install_error_handlers(api: FastAPI) -> None:
             headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
             body = {"error": exc.message, **({"rule": exc.rule} if isinstance(exc, RuleBroken) else {})}
             return JSONResponse(body, status_code=code, headers=headers)
-        return _error_page(request, code, exc.message, exc.indonesian if isinstance(exc, RuleBroken) else None)
+        return _error_page(request, code, exc)
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -275,13 +280,12 @@ class Unexpected:
 
 
 UNEXPECTED = "internal error: the server failed to answer; the details are in its log"
-UNEXPECTED_ID = "Terjadi kesalahan di server; rinciannya ada di log server."
 
 
 def _unexpected_answer(request: Request) -> Response:
     if not _is_api(request) and _accepts_html(request):
         try:
-            return _error_page(request, 500, UNEXPECTED, UNEXPECTED_ID)
+            return _error_page(request, 500, UNEXPECTED)
         except Exception:  # the page itself failed (templates, session): the JSON answer below still goes out
             log.exception("the error page failed")
     return JSONResponse({"error": UNEXPECTED}, status_code=500)
@@ -291,7 +295,7 @@ def _accepts_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") or request.method == "POST"
 
 
-def _error_page(request: Request, code: int, message: str, indonesian: str | None = None) -> Response:
+def _error_page(request: Request, code: int, problem: HumasError | str) -> Response:
     from humas.web.deps import anonymous_language, page_viewer
 
     viewer = None
@@ -300,5 +304,5 @@ def _error_page(request: Request, code: int, message: str, indonesian: str | Non
     except Exception:  # the error page must render even when the session or the database is the problem
         viewer = None
     lang = viewer.language if viewer else anonymous_language(request)
-    shown = indonesian if indonesian is not None and lang == "id" else message
+    shown = said(problem, lang) if isinstance(problem, HumasError) else error_text(problem, lang)
     return render(request, "error.html", {"code": code, "message": shown}, viewer=viewer, status=code)

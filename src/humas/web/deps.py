@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from humas import users
 from humas.app import App
 from humas.errors import HumasError, PermissionDenied
+from humas.platforms import Platform
 from humas.store.models import User
 from humas.web import auth
-from humas.web.i18n import LANGUAGES, translator
+from humas.web.i18n import LANGUAGES, error_text, translator
 from humas.web.nav import nav_items
 from humas.web.viewer import Viewer as Viewer  # re-exported: pages name the viewer from here
 
@@ -175,13 +176,20 @@ def flash(request: Request, message: str, kind: str = "ok") -> None:
     request.session["flash"] = items[-5:]
 
 
+def has_sandbox(app: App) -> bool:
+    """Whether the config has sandbox accounts (the Sandbox page and its link exist only then)."""
+    return any(a.platform == Platform.SANDBOX for a in app.settings.accounts)
+
+
 def render(request: Request, template: str, ctx: dict[str, Any] | None = None, *, viewer: Viewer | None = None,
            status: int = 200) -> HTMLResponse:
     st = state(request)
     lang = viewer.language if viewer else anonymous_language(request)
     context: dict[str, Any] = {
-        "request": request, "viewer": viewer, "lang": lang, "_": translator(lang), "csrf": csrf_token(request),
-        "flashes": request.session.pop("flash", []), "nav": nav_items(st.app.sops, viewer) if viewer else [],
+        "request": request, "viewer": viewer, "lang": lang, "_": translator(lang),
+        "said": lambda message: error_text(message, lang), "csrf": csrf_token(request),
+        "flashes": request.session.pop("flash", []), "nav": nav_items(st.app.sops, viewer, sandbox=has_sandbox(st.app))
+        if viewer else [],
         "current_path": request.url.path, "role_label": st.app.sops.role_label,
         "local": lambda dt: local_text(st.app, dt),
     }

@@ -66,6 +66,23 @@ def saved_uploads(files: Sequence[tuple[str, BinaryIO]]) -> Iterator[list[Path]]
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+#: characters a platform shows before "… more" in the feed (Instagram's caption, Facebook's post text, YouTube's
+#: description under the video); X shows the whole post
+FOLD = {"instagram": 125, "facebook": 480, "youtube": 157}
+_TOKEN = re.compile(r"(https?://\S+|#\w+|@\w+)", re.UNICODE)
+
+
+def caption_segments(text: str) -> list[tuple[str, str]]:
+    """``text`` as (piece, kind) with kind ``tag``, ``mention``, ``url`` or ``""``, to show as the platforms do."""
+    out: list[tuple[str, str]] = []
+    for i, piece in enumerate(_TOKEN.split(text)):
+        if not piece:
+            continue
+        kind = "" if i % 2 == 0 else "url" if piece.startswith("http") else "tag" if piece[0] == "#" else "mention"
+        out.append((piece, kind))
+    return out
+
+
 @dataclass
 class Preview:
     account: str
@@ -77,6 +94,26 @@ class Preview:
     counter: str
     problems: list[str] = field(default_factory=list)
     media: list[dict[str, Any]] = field(default_factory=list)
+    title: str = ""
+
+    @property
+    def fold(self) -> int | None:
+        return FOLD.get(self.platform)
+
+    @property
+    def visible(self) -> list[tuple[str, str]]:
+        """What the feed shows before "… more" (the whole text where the platform does not fold)."""
+        cut = self.fold
+        return caption_segments(self.text if cut is None or len(self.text) <= cut else self.text[:cut].rstrip())
+
+    @property
+    def rest(self) -> list[tuple[str, str]]:
+        cut = self.fold
+        return [] if cut is None or len(self.text) <= cut else caption_segments(self.text[cut:])
+
+    @property
+    def hashtags(self) -> list[str]:
+        return [piece for piece, kind in caption_segments(self.text) if kind == "tag"]
 
 
 def account_limits(app: App) -> list[dict[str, Any]]:
@@ -107,7 +144,7 @@ def previews(app: App, c: Content) -> list[Preview]:
         counter = limits.text_counter if limits else "chars"
         p = Preview(name, acc.label or name, acc.behaves_like.value, draft.text, text_length(draft.text, counter),
                     limits.text_max if limits else None, counter,
-                    media=[{"sha256": m.sha256, "mime": m.mime} for m in draft.media])
+                    media=[{"sha256": m.sha256, "mime": m.mime} for m in draft.media], title=draft.title)
         try:
             p.problems = [pr.message for pr in app.platform_check.problems(c, name)]
         except HumasError as exc:  # an account whose adapter cannot be built (missing credential, extra)
@@ -171,6 +208,6 @@ def platform_label(value: str) -> str:
     try:
         return {Platform.X: "X", Platform.FACEBOOK: "Facebook", Platform.INSTAGRAM: "Instagram",
                 Platform.YOUTUBE: "YouTube", Platform.SANDBOX: "Sandbox",
-                Platform.INSTAGRAM_PRIVATE: "Instagram (private)"}[Platform(value)]
+                Platform.INSTAGRAM_PRIVATE: "Instagram (private)", Platform.WORDPRESS: "WordPress"}[Platform(value)]
     except ValueError:
         return value

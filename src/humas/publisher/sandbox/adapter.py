@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from humas.publisher.base import (
     Checkpoint,
     CommentPage,
     CommentRef,
+    Engagement,
     Platform,
     PlatformLimits,
     PlatformPostRef,
@@ -189,6 +191,30 @@ class SandboxAdapter:
             raise NotFound(f"sandbox: post {comment.post_remote_id!r} does not belong to account {self.account!r}")
         self.server.hide(comment.remote_id)
 
+    engagement_batch: ClassVar[int] = 50
+
+    def engagement_cost(self, count: int) -> int:
+        return 1 if count else 0
+
+    def engagement(self, remote_ids: Sequence[str]) -> dict[str, Engagement]:
+        """Figures derived from each post's public comments (deterministic, so a demo shows numbers that grow as the
+        simulated public writes), with the fields the imitated platform gives (:func:`sandbox_figures`). Posts that
+        are unknown or another account's are left out."""
+        self._latency()
+        out: dict[str, Engagement] = {}
+        for remote_id in remote_ids:
+            try:
+                if self.server.get_post(remote_id).account != self.account:
+                    continue
+            except NotFound:
+                continue
+            public, after = 0, 0
+            while batch := self.server.comments(remote_id, after, 500):
+                public += sum(1 for c in batch if not c.is_own and not c.deleted)
+                after = batch[-1].seq
+            out[remote_id] = sandbox_figures(self.imitates, remote_id, public, self.clock())
+        return out
+
     def check(self) -> AccountStatus:
         """Always fine: the sandbox needs no credentials."""
         self._latency()
@@ -203,6 +229,24 @@ class SandboxAdapter:
 def _adapter_class(imitates: Platform) -> type[SandboxAdapter]:
     name = f"Sandbox{rules_for(imitates).label}Adapter"
     return cast(type[SandboxAdapter], type(name, (SandboxAdapter,), {"limits": LIMITS[imitates], "imitates": imitates}))
+
+
+def sandbox_figures(imitates: Platform, remote_id: str, comments: int, now: datetime) -> Engagement:
+    """Likes, shares, views and reach that follow from ``comments`` and a per-post seed; each figure only where the
+    imitated platform gives it (X: no reach, Instagram: no shares, YouTube: neither)."""
+    seed = int(hashlib.sha256(remote_id.encode()).hexdigest()[:8], 16)
+    likes = 3 * comments + seed % 5
+    shares = comments // 3 + seed % 2
+    views = 9 * likes + 20 + seed % 50
+    reach = views * 7 // 10
+    keep = {
+        Platform.FACEBOOK: {"likes", "shares", "reach"},
+        Platform.INSTAGRAM: {"likes", "views", "reach"},
+        Platform.X: {"likes", "shares", "views"},
+        Platform.YOUTUBE: {"likes", "views"},
+    }.get(imitates, {"likes"})
+    figures = {"likes": likes, "shares": shares, "views": views, "reach": reach}
+    return Engagement(fetched_at=now, comments=comments, **{k: (v if k in keep else None) for k, v in figures.items()})
 
 
 CKPT_POST = "sandbox_post"  # the platform's answer to a publish, saved once it arrived

@@ -17,12 +17,16 @@ _COMMON = {
 
 
 def router() -> APIRouter:
-    from humas.web.api import content, misc, responses
+    from humas.web.api import agenda, content, equipment, misc, plan, records, responses
 
     r = APIRouter()
     r.include_router(misc.router)
     r.include_router(content.router)
+    r.include_router(plan.router)
+    r.include_router(records.router)
     r.include_router(responses.router)
+    r.include_router(equipment.router)
+    r.include_router(agenda.router)
     return r
 
 

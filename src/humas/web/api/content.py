@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,9 @@ from humas.app import App
 from humas.errors import InvalidInput
 from humas.queue import service as queue
 from humas.store.models import Content, ContentStatus, JobState, MediaBlob
+from humas.web import library
 from humas.web.api.schemas import (
+    MAX_ID,
     ApiUser,
     ContentCreate,
     ContentEdit,
@@ -22,6 +24,7 @@ from humas.web.api.schemas import (
     ContentSummary,
     HistoryOut,
     JobOut,
+    MediaListed,
     MediaOut,
     NoteIn,
     PathId,
@@ -30,6 +33,7 @@ from humas.web.api.schemas import (
     errors,
 )
 from humas.web.deps import humas
+from humas.web.paging import search_text
 from humas.web.views import saved_uploads, workflow
 from humas.workflow.engine import ContentChanges
 
@@ -161,9 +165,28 @@ def upload_media(request: Request, viewer: ApiUser,
                  file: Annotated[UploadFile, File(description="the media file")]) -> dict[str, Any]:
     app = humas(request)
     with saved_uploads([(_file_name(file.filename), file.file)]) as paths, app.db.session() as s:
-        blob = app.media.put(s, paths[0])
-        return {"sha256": blob.sha256, "mime": blob.mime, "size": blob.size, "width": blob.width,
-                "height": blob.height, "name": blob.original_name}
+        [blob] = library.add(app, s, viewer.actor, paths)
+        return _media(blob, None)
+
+
+def _media(blob: MediaBlob, uses: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"sha256": blob.sha256, "mime": blob.mime, "size": blob.size, "width": blob.width,
+                           "height": blob.height, "name": blob.original_name}
+    if uses is not None:
+        out["used_by"] = uses
+    return out
+
+
+@router.get("/media", response_model=list[MediaListed], tags=["content"], responses=errors(),
+            summary="The media library, newest first, with how many contents use each file")
+def list_media(request: Request, viewer: ApiUser,
+               kind: Annotated[Literal["foto", "video"] | None, Query(description="photos or videos only")] = None,
+               q: QueryText = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+               offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0) -> list[dict[str, Any]]:
+    app = humas(request)
+    with app.db.read() as s:
+        rows = s.execute(library.query(kind or "", search_text(q or "")).offset(offset).limit(limit)).all()
+        return [_media(blob, uses) for blob, uses in rows]
 
 
 @router.get("/queue", response_model=list[JobOut], tags=["queue"], responses=errors(),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from humas.accounts.overview import overview_json
 from humas.errors import InvalidInput
-from humas.reports.weekly import report_dict, week_report
+from humas.reports.weekly import parse_range, report_dict, week_report
 from humas.sop.describe import sop_dict, sop_summary
 from humas.sop.timing import overdue
 from humas.store import audit
@@ -92,6 +92,7 @@ def accounts(request: Request, viewer: ApiUser) -> list[dict[str, Any]]:
 
 WEEK = r"^[0-9]{4}-W[0-9]{2}$"
 FIRST_YEAR, LAST_YEAR = 1970, 9998  # a week's times must convert to UTC and back on every database
+DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # as a date input sends it; a day that does not exist is a 400 too
 
 
 def week_start(week: str | None, today: date) -> date:
@@ -118,4 +119,22 @@ def weekly(request: Request, viewer: ApiUser,
     app = humas(request)
     start = week_start(week, app.local(app.clock()).date())
     with app.db.read() as s:
-        return report_dict(week_report(app.env, s, start, account or ""))
+        return report_dict(week_report(app.env, s, start, account or ""), app.tz)
+
+
+@router.get("/reports/range", response_model=ReportOut, tags=["reports"], responses=errors(),
+            summary="The same report over any range of days (at most 366), both ends included",
+            name="range_report")
+def range_report(request: Request, viewer: ApiUser,
+                 since: Annotated[str | None, Query(pattern=DAY, description="first day, YYYY-MM-DD, office time "
+                                                                           "zone (default: six days before until)")]
+                 = None,
+                 until: Annotated[str | None, Query(pattern=DAY, description="last day, included, YYYY-MM-DD "
+                                                                           "(default: today)")] = None,
+                 account: QueryText = None) -> dict[str, Any]:
+    app = humas(request)
+    start, end = parse_range(since or "", until or "", app.local(app.clock()).date())
+    if not all(FIRST_YEAR <= d.year <= LAST_YEAR for d in (start, end - timedelta(days=1))):
+        raise InvalidInput(f"dates from {FIRST_YEAR} to {LAST_YEAR}")
+    with app.db.read() as s:
+        return report_dict(week_report(app.env, s, start, account or "", end), app.tz)

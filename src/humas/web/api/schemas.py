@@ -166,6 +166,10 @@ class MediaOut(_Out):
     name: str
 
 
+class MediaListed(MediaOut):
+    used_by: int = Field(description="how many contents use the file")
+
+
 class ContentSummary(_Out):
     id: int
     sop: str
@@ -417,17 +421,66 @@ class StepTimesOut(_Out):
     sop: str
     step: str
     label: str
-    count: int
+    count: int = Field(description="steps completed this week")
     within_standard: int
+    late: int = Field(description="completed past the standard, plus those begun this week and still open past it")
+    open_late: int = Field(description="begun this week, still open and past the standard now")
     average_minutes: float
     standard_minutes: float | None
 
 
-class ReportOut(_Out):
-    week: str
+class CadencePeriodOut(_Out):
+    sop: str
+    sop_name: str
+    cadence: str = Field(description="the SOP's cadence as a duration, e.g. 1w")
+    period: str = Field(description="2026-W49 (weeks), 2026-12 (months), a date (days), or start+cadence")
+    period_title: str
     start: str
+    end: str
+    published: int = Field(description="contents under the SOP published in the period")
+    in_pipeline: int = Field(description="contents on their way now (current period only; 0 for past ones)")
+    status: Literal["met", "pending", "missed"]
+
+
+class AccountEngagementOut(_Out):
+    account: str
+    posts: int = Field(description="posts published in the period")
+    posts_measured: int = Field(description="of those, posts with engagement figures")
+    likes: int | None = Field(description="sum of the posts' latest figures; null: no post has this figure")
+    comments: int | None = Field(description="comments as the platform counts them")
+    shares: int | None
+    views: int | None
+    reach: int | None
+
+
+class PostEngagementOut(_Out):
+    post_id: int
+    account: str
+    platform: str
+    remote_id: str
+    url: str | None
+    content_id: int | None
+    title: str
+    published_at: str
+    fetched_at: str = Field(description="when the figures were read from the platform")
+    likes: int | None = Field(description="null: the platform does not give this figure")
+    comments: int | None
+    shares: int | None
+    views: int | None
+    reach: int | None
+
+
+class ReportOut(_Out):
+    week: str = Field(description="the ISO week, or 'DD-MM-YYYY s.d. DD-MM-YYYY' for a range of days")
+    start: str
+    end: str = Field(description="the day after the last one reported (exclusive)")
     accounts: list[AccountWeekOut]
     response_times: list[StepTimesOut]
+    cadence: list[CadencePeriodOut] = Field(description="each cadence SOP's last 8 periods up to this week")
+    overdue_now: int = Field(description="responses past their standard now (the cases `humas sla overdue` lists)")
+    engagement: list[AccountEngagementOut] = Field(description="per account, over the posts published in the period")
+    top_posts: list[PostEngagementOut] = Field(description="the 10 posts of the period with the most likes, comments "
+                                               "and shares")
 
 
 class HealthOut(_Out):

@@ -7,7 +7,23 @@ from fastapi import APIRouter
 
 
 def routers() -> list[APIRouter]:
-    from humas.web.pages import account, admin, content, home, media, register, reports, responses, schedule
+    from humas.web.pages import (
+        account,
+        admin,
+        agenda,
+        content,
+        equipment,
+        home,
+        library,
+        media,
+        plan,
+        register,
+        reports,
+        responses,
+        sandbox,
+        schedule,
+    )
 
-    return [account.router, home.router, content.router, schedule.router, responses.router, reports.router,
-            register.router, admin.router, media.router]
+    return [account.router, home.router, content.router, schedule.router, plan.router, responses.router,
+            reports.router, register.router, admin.router, media.router, equipment.router, agenda.router,
+            sandbox.router, library.router]

@@ -1,6 +1,7 @@
 """Admin: users and their SOP roles (add, set roles, reset password, (de)activate: the last two end the user's
-sessions); platform accounts with token status and expiry, checked on demand. Every action requires the admin role
-(``authz.require_admin``)."""
+sessions); platform accounts ("Akun platform", ``/admin/akun``): connect, reconnect and disconnect through the
+platforms' OAuth flows, with granted scopes, token expiry and the last check, checked on demand. Every action
+requires the admin role (``authz.require_admin``)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,18 @@ from sqlalchemy.orm import Session
 
 from humas import authz, users
 from humas.accounts import overview as accounts
-from humas.errors import InvalidInput, NotFound
+from humas.accounts.connect import ConnectRefused, missing_scope_message
+from humas.errors import ConfigError, InvalidInput, NotFound
 from humas.store import audit
 from humas.store.models import User, UserRole
 from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
-from humas.web.i18n import translator
+from humas.web.i18n import said, translator
+from humas.web.security import CSP
 
 router = page_router()
 ViewerDep = Annotated[Viewer, Depends(page_viewer)]
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+ACCOUNTS_PAGE = "/admin/akun"
 
 
 def _user(s: Session, name: str) -> User:
@@ -135,4 +139,60 @@ def check(request: Request, name: str, viewer: ViewerDep) -> Response:
         ok, detail = r.ok, r.detail
     text = (detail or ("ok" if ok else "?"))[:200]
     flash(request, translator(viewer.language)("Pemeriksaan akun: {detail}", detail=text), "ok" if ok else "error")
-    return redirect("/admin#akun")
+    return redirect(ACCOUNTS_PAGE)
+
+
+# --- Akun platform: connecting accounts through their OAuth flows (humas.accounts.connect) ----------------------
+
+
+@router.get(ACCOUNTS_PAGE)
+def platform_accounts(request: Request, viewer: ViewerDep) -> Response:
+    app = humas(request)
+    authz.require_admin(viewer.actor, "open the platform accounts page")
+    try:
+        callback = app.connector.redirect_uri()
+    except ConfigError:
+        callback = None
+    with app.db.read() as s:
+        rows = app.connector.status(s)
+    page = render(request, "admin_accounts.html", {"accounts": rows, "callback": callback}, viewer=viewer)
+    # "Hubungkan" posts here and is answered with a redirect to the platform's consent page: CSP's form-action
+    # covers redirects after a form, so this page names those origins (and only them)
+    origins = " ".join(app.connector.authorize_origins())
+    page.headers["content-security-policy"] = CSP.replace("form-action 'self'", f"form-action 'self' {origins}")
+    return page
+
+
+@router.post(ACCOUNTS_PAGE + "/{name}/hubungkan")
+def connect_start(request: Request, name: str, viewer: ViewerDep) -> Response:
+    """Start connecting ``name``: the browser goes to the platform, which sends it back to the callback."""
+    app = humas(request)
+    with app.db.session() as s:
+        started = app.connector.start(s, viewer.actor, name, via="web")
+    return redirect(started.authorize_url)
+
+
+@router.get(ACCOUNTS_PAGE + "/callback")
+def connect_callback(request: Request, viewer: ViewerDep) -> Response:
+    """Where the platform sends the browser back (``web.public_base_url`` + this path, registered with it)."""
+    app = humas(request)
+    authz.require_admin(viewer.actor, "connect platform accounts")
+    _ = translator(viewer.language)
+    try:
+        done = app.connector.complete(viewer.actor, str(request.url))
+    except ConnectRefused as exc:
+        flash(request, said(exc, viewer.language), "error")
+        return redirect(ACCOUNTS_PAGE)
+    flash(request, _("Akun {name} terhubung sebagai {who}.", name=done.account, who=done.identity))
+    if done.missing_scopes:
+        flash(request, missing_scope_message(done.missing_scopes), "warn")
+    return redirect(ACCOUNTS_PAGE)
+
+
+@router.post(ACCOUNTS_PAGE + "/{name}/putuskan")
+def disconnect(request: Request, name: str, viewer: ViewerDep) -> Response:
+    app = humas(request)
+    with app.db.session() as s:
+        app.connector.disconnect(s, viewer.actor, name)
+    flash(request, translator(viewer.language)("Akun {name} diputuskan; tokennya dihapus.", name=name))
+    return redirect(ACCOUNTS_PAGE)

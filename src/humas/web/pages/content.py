@@ -8,13 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from humas import authz
 from humas.app import App
+from humas.documentation.agenda import entry_for_content
 from humas.errors import AnotherApproverNeeded, HumasError, InvalidInput, PermissionDenied, RuleBroken
-from humas.store.models import Content, ContentStatus, PublicationJob
+from humas.monitor.engagement import latest_figures
+from humas.planning.report import item_for_content
+from humas.store.dialect import contains
+from humas.store.models import Content, ContentStatus, Post, PublicationJob
+from humas.web import library
 from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
-from humas.web.i18n import translator
+from humas.web.i18n import document_words, said, translator
+from humas.web.paging import day_range, fetch, page_number, search_text
 from humas.web.views import (
     account_limits,
     approval_diff,
@@ -37,27 +44,43 @@ def _form_ctx(request: Request, viewer: Viewer, c: Content | None, values: dict[
               problem: HumasError | None = None) -> Response:
     """The form again, with what was typed and what was wrong (a limit: in the viewer's language, with its rule)."""
     app = humas(request)
-    error = None if problem is None else problem.indonesian if isinstance(problem, RuleBroken) \
-        and viewer.language == "id" else problem.message
+    error = None if problem is None else said(problem, viewer.language)
     defaults: dict[str, Any] = {"sop": "", "title": "", "text": "", "caption": "", "activity": "", "location": "",
-                                "accounts": [], "flags": [], "pc": {}}
+                                "accounts": [], "flags": [], "pc": {}, "library": []}
+    with app.db.read() as s:
+        recent = library.recent(s)
+        for blob in recent:
+            s.expunge(blob)
     return render(request, "content_form.html", {
+        "library_recent": recent,
         "c": c, "v": {**defaults, **values}, "error": error, "sops": sorted(app.sops.sops.values(), key=lambda x: x.id),
         "flags": app.sops.flags(), "accounts": account_limits(app), "default_sop": app.settings.default_sop,
     }, viewer=viewer, status=200 if problem is None else 422 if isinstance(problem, RuleBroken) else 400)
 
 
 @router.get("/konten")
-def content_list(request: Request, viewer: ViewerDep, status: str = "", sop: str = "") -> Response:
+def content_list(request: Request, viewer: ViewerDep, status: str = "", sop: str = "", q: str = "", dari: str = "",
+                 sampai: str = "", halaman: str = "1") -> Response:
     app = humas(request)
+    search = search_text(q)
+    days = day_range(dari, sampai, app.tz)
     with app.db.read() as s:
-        q = select(Content).order_by(Content.updated_at.desc(), Content.id.desc()).limit(500)
+        query = select(Content).order_by(Content.updated_at.desc(), Content.id.desc())
         if status:
-            q = q.where(Content.status == status)
+            query = query.where(Content.status == status)
         if sop:
-            q = q.where(Content.sop_id == sop)
+            query = query.where(Content.sop_id == sop)
+        if search:
+            query = query.where(or_(contains(Content.title, search), contains(Content.text, search),
+                                    contains(Content.caption, search)))
+        if days.since is not None:
+            query = query.where(Content.updated_at >= days.since)
+        if days.until is not None:
+            query = query.where(Content.updated_at < days.until)
+        page = fetch(s, query, page_number(halaman), params={"status": status, "sop": sop, "q": search, "dari": dari,
+                                                             "sampai": sampai})
         rows = []
-        for c in s.execute(q).scalars():
+        for c in page.rows:
             step = None
             if c.step_id:
                 try:
@@ -66,8 +89,8 @@ def content_list(request: Request, viewer: ViewerDep, status: str = "", sop: str
                     step = None
             rows.append({"c": c, "step": step})
         return render(request, "content_list.html", {
-            "rows": rows, "status": status, "sop": sop, "statuses": [s.value for s in ContentStatus],
-            "sops": sorted(app.sops.sops),
+            "rows": rows, "page": page, "status": status, "sop": sop, "q": search, "dari": dari, "sampai": sampai,
+            "date_problem": days.problem, "statuses": [s.value for s in ContentStatus], "sops": sorted(app.sops.sops),
         }, viewer=viewer)
 
 
@@ -84,18 +107,20 @@ def create(request: Request, viewer: ViewerDep,
            accounts: Annotated[list[str] | None, Form()] = None, flags: Annotated[list[str] | None, Form()] = None,
            pc_x: Annotated[str, Form()] = "", pc_facebook: Annotated[str, Form()] = "",
            pc_instagram: Annotated[str, Form()] = "", pc_youtube: Annotated[str, Form()] = "",
-           media: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+           media: Annotated[list[UploadFile] | None, File()] = None,
+           library_media: Annotated[list[str] | None, Form(alias="library")] = None) -> Response:
     app = humas(request)
     _ = translator(viewer.language)
     values: dict[str, Any] = {"sop": sop, "title": title, "text": text, "caption": caption, "activity": activity,
-              "location": location, "accounts": accounts or [], "flags": flags or [],
+              "location": location, "accounts": accounts or [], "flags": flags or [], "library": library_media or [],
               "pc": {"x": pc_x, "facebook": pc_facebook, "instagram": pc_instagram, "youtube": pc_youtube}}
     captions = platform_caption_values(values["pc"])
     try:
         with saved_uploads(_uploads(media)) as paths, app.db.session() as s:
             c = workflow(app, s).create(
                 viewer.actor, sop_id=sop or app.settings.default_sop, title=title, text=text, caption=caption,
-                media=paths, accounts=accounts or [], activity=activity, location=location, flags=flags or [],
+                media=library.chosen_paths(app, s, library_media) + paths,
+                accounts=accounts or [], activity=activity, location=location, flags=flags or [],
                 platform_captions=captions)
             cid = c.id
     except PermissionDenied:
@@ -117,10 +142,13 @@ def detail(request: Request, content_id: int, viewer: ViewerDep) -> Response:
         requirements = wf.requirement_problems(c, step) if step is not None else []
         jobs = list(s.execute(select(PublicationJob).where(PublicationJob.content_id == c.id)
                               .order_by(PublicationJob.id)).scalars())
+        posts = {pid: jid for pid, jid in s.execute(select(Post.id, Post.job_id)
+                                                       .where(Post.job_id.in_([j.id for j in jobs])))}
+        figures = {posts[pid]: f for pid, f in latest_figures(s, list(posts)).items()}  # job id -> figures
         roles = viewer.roles
         ctx = {
             "c": c, "d": d, "step": step, "requirements": requirements, "previews": previews(app, c),
-            "history": wf.history(c), "jobs": jobs, "diff": approval_diff(s, c),
+            "history": wf.history(c), "jobs": jobs, "figures": figures, "diff": approval_diff(s, c),
             "can_submit": c.status == ContentStatus.DRAFT and step is not None and step.action == "submit"
             and step.role in roles,
             "can_review": c.status == ContentStatus.IN_REVIEW and step is not None and step.action == "review"
@@ -133,8 +161,18 @@ def detail(request: Request, content_id: int, viewer: ViewerDep) -> Response:
             and (viewer.is_admin or bool(roles & app.sops.publish_roles())),
             "now_local": app.local(app.clock()).strftime("%Y-%m-%dT%H:%M"),  # the datetime-local input's format
             "timezone": app.settings.time.timezone,
+            "plan_item": item_for_content(s, c.id),  # made from a monthly plan: its activity's day is the due date
+            "agenda_entry": entry_for_content(s, c.id),  # opened from the leaders' agenda (humas.documentation)
+            "can_print": authz.may_print_records(viewer.actor),
         }
         return render(request, "content_detail.html", ctx, viewer=viewer)
+
+
+@router.get("/konten/{content_id}/lembar.pdf")
+def approval_sheet(request: Request, content_id: int, viewer: ViewerDep) -> Response:
+    """The approval sheet as PDF to print, sign and file; each copy is recorded in the register."""
+    issued = humas(request).records().sheet(viewer.actor, content_id, document_words(viewer.language))
+    return Response(issued.data, media_type=issued.media_type, headers=issued.headers)
 
 
 @router.get("/konten/{content_id}/ubah")
@@ -156,19 +194,20 @@ def edit(request: Request, content_id: int, viewer: ViewerDep,
          flags: Annotated[list[str] | None, Form()] = None, keep: Annotated[list[str] | None, Form()] = None,
          pc_x: Annotated[str, Form()] = "", pc_facebook: Annotated[str, Form()] = "",
          pc_instagram: Annotated[str, Form()] = "", pc_youtube: Annotated[str, Form()] = "",
-         media: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+         media: Annotated[list[UploadFile] | None, File()] = None,
+         library_media: Annotated[list[str] | None, Form(alias="library")] = None) -> Response:
     app = humas(request)
     _ = translator(viewer.language)
     uploads = _uploads(media)
     try:
-        _edit(app, viewer, content_id, uploads, keep, flags, accounts,
+        _edit(app, viewer, content_id, uploads, keep, library_media, flags, accounts,
               {"title": title, "text": text, "caption": caption, "activity": activity, "location": location},
               {"x": pc_x, "facebook": pc_facebook, "instagram": pc_instagram, "youtube": pc_youtube})
     except PermissionDenied:
         raise
     except HumasError as exc:
         values = {"title": title, "text": text, "caption": caption, "activity": activity, "location": location,
-                  "accounts": accounts or [], "flags": flags or [],
+                  "accounts": accounts or [], "flags": flags or [], "library": library_media or [],
                   "pc": {"x": pc_x, "facebook": pc_facebook, "instagram": pc_instagram, "youtube": pc_youtube}}
         with app.db.session() as s:
             c = workflow(app, s).get(content_id)
@@ -179,16 +218,17 @@ def edit(request: Request, content_id: int, viewer: ViewerDep,
 
 
 def _edit(app: App, viewer: Viewer, content_id: int, uploads: list[tuple[str, Any]], keep: list[str] | None,
-          flags: list[str] | None, accounts: list[str] | None, fields: dict[str, str],
+          chosen: list[str] | None, flags: list[str] | None, accounts: list[str] | None, fields: dict[str, str],
           pc: dict[str, str]) -> None:
     with saved_uploads(uploads) as paths, app.db.session() as s:
         wf = workflow(app, s)
         c = wf.get(content_id)
         current = [m.sha256 for m in c.media]
         kept = [sha for sha in current if sha in set(keep or [])]
+        picked = library.chosen_paths(app, s, [sha for sha in chosen or [] if sha not in kept])
         new_media: list[Path] | None = None
-        if kept != current or paths:
-            new_media = [app.media.path_for(sha) for sha in kept] + paths
+        if kept != current or paths or picked:
+            new_media = [app.media.path_for(sha) for sha in kept] + picked + paths
         wanted_flags = set(flags or [])
         captions = platform_caption_values(pc) or {}
         changed = {k: v for k, v in fields.items() if v != getattr(c, k)}

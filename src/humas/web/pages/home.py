@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from humas.reports import cadence
 from humas.sop.duration import format_duration
 from humas.sop.timing import overdue
 from humas.store.models import AccountState, Case, CaseStatus, Content, JobState, PublicationJob, StepPeriod
@@ -52,5 +53,8 @@ def home(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)]) -> R
                                 .where(PublicationJob.state.in_([JobState.FAILED, JobState.IN_DOUBT]))
                                 .order_by(PublicationJob.updated_at.desc()).limit(20)).scalars())
         paused = list(s.execute(select(AccountState).where(AccountState.status == "paused")).scalars())
+        own = None if viewer.is_admin else {sop.id for sop in app.sops.sops.values() if viewer.roles & set(sop.roles)}
+        rhythm = cadence.current(app.env, s, now, own)
         return render(request, "home.html", {"mine": mine, "late": late, "cases": cases, "failed": failed,
-                                             "paused": paused, "show_cases": show_cases}, viewer=viewer)
+                                             "paused": paused, "show_cases": show_cases, "rhythm": rhythm},
+                      viewer=viewer)

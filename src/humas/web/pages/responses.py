@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from humas import authz
@@ -22,9 +22,11 @@ from humas.escalation import review
 from humas.escalation.cases import ResponsePath, open_period, path_for
 from humas.escalation.views import COMMENT_STATES, comment_query
 from humas.sop.duration import format_duration
+from humas.store.dialect import contains
 from humas.store.models import Case, CaseStatus, Comment, Content, Post, User
 from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
 from humas.web.i18n import translator
+from humas.web.paging import day_range, fetch, page_number, search_text
 
 router = page_router()
 ViewerDep = Annotated[Viewer, Depends(page_viewer)]
@@ -51,17 +53,24 @@ def thread(s: Session, comment: Comment) -> dict[str, Any]:
 
 
 @router.get("/komentar")
-def comments(request: Request, viewer: ViewerDep, account: str = "", label: str = "", state: str = "") -> Response:
+def comments(request: Request, viewer: ViewerDep, account: str = "", label: str = "", state: str = "", q: str = "",
+             dari: str = "", sampai: str = "", halaman: str = "1") -> Response:
     app = humas(request)
     _require_responses(app, viewer)
+    search = search_text(q)
+    days = day_range(dari, sampai, app.tz)
     with app.db.read() as s:
-        q = comment_query(account=account or None, label=label or None, state=state or None)
-        rows = s.execute(q.order_by(Comment.created_at.desc()).limit(300)).all()
-        parents = _parents(s, [c for c, _ in rows])
+        query = comment_query(account=account or None, label=label or None, state=state or None, search=search,
+                              since=days.since, until=days.until)
+        page = fetch(s, query.order_by(Comment.created_at.desc(), Comment.id.desc()), page_number(halaman),
+                     scalars=False, params={"account": account, "label": label, "state": state, "q": search,
+                                            "dari": dari, "sampai": sampai})
+        parents = _parents(s, [c for c, _ in page.rows])
         return render(request, "comments.html", {
             "rows": [{"c": c, "case": case, "parent": parents.get((c.platform, c.parent_remote_id or ""))}
-                     for c, case in rows],
-            "account": account, "label": label, "state": state, "labels": LABELS,
+                     for c, case in page.rows],
+            "page": page, "account": account, "label": label, "state": state, "labels": LABELS, "q": search,
+            "dari": dari, "sampai": sampai, "date_problem": days.problem,
             "states": [*COMMENT_STATES, *[c.value for c in CaseStatus]],
             "accounts": [a.name for a in app.settings.accounts],
         }, viewer=viewer)
@@ -116,26 +125,40 @@ def relabel_comment(request: Request, comment_id: int, viewer: ViewerDep,
 
 
 @router.get("/eskalasi")
-def cases_page(request: Request, viewer: ViewerDep, status: str = "active", account: str = "") -> Response:
+def cases_page(request: Request, viewer: ViewerDep, status: str = "active", account: str = "", q: str = "",
+               dari: str = "", sampai: str = "", halaman: str = "1") -> Response:
     app = humas(request)
     _require_responses(app, viewer)
     now = app.clock()
+    search = search_text(q)
+    days = day_range(dari, sampai, app.tz)
     with app.db.read() as s:
-        q = select(Case).join(Comment, Comment.id == Case.comment_id).order_by(Case.opened_at.desc()).limit(300)
+        query = select(Case).join(Comment, Comment.id == Case.comment_id).order_by(Case.opened_at.desc(),
+                                                                                   Case.id.desc())
         if status == "active":
-            q = q.where(Case.status.in_(list(ACTIVE_CASES)))
+            query = query.where(Case.status.in_(list(ACTIVE_CASES)))
         elif status:
-            q = q.where(Case.status == status)
+            query = query.where(Case.status == status)
         if account:
-            q = q.where(Comment.account == account)
+            query = query.where(Comment.account == account)
+        if search:
+            query = query.where(or_(contains(Comment.text, search), contains(Comment.author_handle, search),
+                                    contains(Case.draft_text, search)))
+        if days.since is not None:
+            query = query.where(Case.opened_at >= days.since)
+        if days.until is not None:
+            query = query.where(Case.opened_at < days.until)
+        page = fetch(s, query, page_number(halaman), params={"status": status, "account": account, "q": search,
+                                                             "dari": dari, "sampai": sampai})
         rows = []
-        for case in s.execute(q).scalars():
+        for case in page.rows:
             period = open_period(app.env, s, case.id)
             left = app.env.timer.time_left(period, now) if period is not None else None
             rows.append({"case": case, "left": None if left is None else format_duration(abs(left)),
                          "overdue": left is not None and left.total_seconds() < 0})
         return render(request, "cases.html", {
-            "rows": rows, "status": status, "account": account,
+            "rows": rows, "page": page, "status": status, "account": account, "q": search, "dari": dari,
+            "sampai": sampai, "date_problem": days.problem,
             "statuses": ["active", *[c.value for c in CaseStatus]], "accounts": [a.name for a in app.settings.accounts],
         }, viewer=viewer)
 

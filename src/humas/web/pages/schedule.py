@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from humas.app import App
 from humas.errors import InvalidInput
+from humas.planning.report import calendar_items
 from humas.queue import service as queue
 from humas.reports.weekly import parse_week
 from humas.store.models import Content, JobState, PublicationJob
 from humas.web.deps import Viewer, flash, humas, page_router, page_viewer, redirect, render
-from humas.web.i18n import translator
+from humas.web.i18n import status_text, translator
 
 router = page_router()
 ViewerDep = Annotated[Viewer, Depends(page_viewer)]
@@ -88,6 +89,20 @@ def cancel(request: Request, job_id: int, viewer: ViewerDep) -> Response:
     return redirect("/antrian")
 
 
+@router.post("/antrian/{job_id}/jadwal")
+def move(request: Request, job_id: int, viewer: ViewerDep, at: Annotated[str, Form()] = "",
+         back: Annotated[str, Form()] = "") -> Response:
+    """A scheduled job to another time: the calendar's drag and drop (and its form without the script); ``at`` as the
+    date-time field sends it or as the UI shows it, in the office's time zone."""
+    app = humas(request)
+    when = queue.parse_when(app.env, at)
+    with app.db.session() as s:
+        job = queue.move(app.env, s, viewer.actor, job_id, when)
+        shown = app.local(job.run_at).strftime("%d-%m-%Y %H:%M")
+    flash(request, translator(viewer.language)("Unggahan #{id} dipindah ke {when}.", id=job_id, when=shown))
+    return redirect(back if back.startswith("/kalender") else "/kalender")
+
+
 # --- Kalender ---------------------------------------------------------------------------------------------------
 
 
@@ -114,7 +129,7 @@ def _events(app: App, s: Any, start: date, end: date, account: str) -> dict[date
     for j in sorted(jobs, key=lambda j: (j.published_at or j.run_at, j.id)):
         when = app.local(j.published_at or j.run_at)
         out.setdefault(when.date(), []).append({
-            "id": j.id, "time": when.strftime("%H:%M"), "account": j.account, "state": j.state,
+            "id": j.id, "time": when.strftime("%H:%M"), "hour": when.hour, "account": j.account, "state": j.state,
             "title": titles.get(j.content_id or 0, ""), "content_id": j.content_id, "url": j.remote_url,
         })
     return out
@@ -130,6 +145,7 @@ def calendar_page(request: Request, viewer: ViewerDep, view: str = "month", bula
             start = parse_week(minggu, today)
             days = [start + timedelta(days=i) for i in range(7)]
             events = _events(app, s, start, start + timedelta(days=7), account)
+            plans = calendar_items(app.env, s, start, start + timedelta(days=7))
             iso = start.isocalendar()
             ctx: dict[str, Any] = {
                 "view": "week", "weeks": [days], "events": events, "title": f"{iso.year}-W{iso.week:02d}",
@@ -143,12 +159,21 @@ def calendar_page(request: Request, viewer: ViewerDep, view: str = "month", bula
             first = _parse_month(bulan, today)
             weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
             events = _events(app, s, weeks[0][0], weeks[-1][-1] + timedelta(days=1), account)
+            plans = calendar_items(app.env, s, weeks[0][0], weeks[-1][-1] + timedelta(days=1))
             prev_month = (first - timedelta(days=1)).replace(day=1)
             next_month = (first + timedelta(days=32)).replace(day=1)
             ctx = {"view": "month", "weeks": weeks, "events": events, "title": first.strftime("%Y-%m"),
                    "prev": "?" + urlencode({"view": "month", "bulan": f"{prev_month:%Y-%m}", "account": account}),
                    "next": "?" + urlencode({"view": "month", "bulan": f"{next_month:%Y-%m}", "account": account}),
                    "month": first.month}
+    ctx["plans"] = plans  # the monthly plans' items on their activity's day (humas.planning)
+    # the week's time axis: office hours, widened to the earliest and latest post of the week
+    hours = [e["hour"] for day in events.values() for e in day]
+    ctx["hours"] = list(range(min([7, *hours]), max([20, *hours]) + 1))
+    ctx["movable"] = viewer.is_admin or bool(viewer.roles & app.sops.publish_roles()) \
+        or "tim_sosial_media" in viewer.roles  # who may drag a scheduled post to another time (queue.move checks)
+    ctx["here"] = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    ctx["legend"] = [(x.value, status_text(x.value)) for x in CALENDAR_STATES]
     ctx.update({"today": today, "account": account, "accounts": [a.name for a in app.settings.accounts],
                 "weekdays": ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]})
     return render(request, "calendar.html", ctx, viewer=viewer)

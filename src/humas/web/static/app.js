@@ -57,9 +57,50 @@
     });
   }
 
+  // Destructive actions ask first: a form with data-confirm="question" is sent only when the person agrees.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form && form.dataset ? form.dataset.confirm : "";
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+
+  // The calendar: a scheduled post dragged onto another day (month view) or day and hour (week view) is moved
+  // there by the same POST a form would send; the server checks roles, state and time as for any schedule.
+  function setupCalendarMoves(form) {
+    var dragged = null;
+    document.querySelectorAll(".event[data-job]").forEach(function (el) {
+      el.addEventListener("dragstart", function (event) {
+        dragged = el;
+        event.dataTransfer.setData("text/plain", el.dataset.job);
+        event.dataTransfer.effectAllowed = "move";
+      });
+      el.addEventListener("dragend", function () { dragged = null; });
+    });
+    document.querySelectorAll("[data-day]").forEach(function (cell) {
+      cell.addEventListener("dragover", function (event) {
+        if (!dragged) return;
+        event.preventDefault();
+        cell.classList.add("drop");
+      });
+      cell.addEventListener("dragleave", function () { cell.classList.remove("drop"); });
+      cell.addEventListener("drop", function (event) {
+        event.preventDefault();
+        cell.classList.remove("drop");
+        if (!dragged) return;
+        var time = dragged.dataset.time;
+        if (cell.dataset.hour) time = ("0" + cell.dataset.hour).slice(-2) + time.slice(2);
+        form.action = "/antrian/" + dragged.dataset.job + "/jadwal";
+        form.elements.namedItem("at").value = cell.dataset.day + "T" + time;
+        form.submit();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("content-form");
     if (form) setupContentForm(form);
     setupPlainCounters();
+    var move = document.getElementById("move-job");
+    if (move) setupCalendarMoves(move);
   });
 })();
