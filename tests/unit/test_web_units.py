@@ -56,6 +56,10 @@ def test_a_formatted_domain_message_is_shown_in_indonesian() -> None:
     assert error("content 999999 not found", "en") == "content 999999 not found"
     assert error("Not Found", "id") != "Not Found"
     assert error("something no catalog knows", "id") == "something no catalog knows"  # shown as it is
+    # a stored reason around a raised message: both parts read Indonesian
+    inner = entries("id", "errors")["content {content_id} not found"].format(content_id="7")
+    outer = entries("id", "errors")["account paused: {exc_message}"]
+    assert error("account paused: content 7 not found", "id") == outer.format(exc_message=inner)
 
 
 def test_every_register_action_has_a_label() -> None:

@@ -97,7 +97,7 @@ def _errors(lang: str) -> tuple[dict[str, str], tuple[_Pattern, ...]]:
     return exact, tuple(patterns)
 
 
-def error(message: str, lang: str) -> str:
+def error(message: str, lang: str, _depth: int = 0) -> str:
     """``message`` (the domain layer's English) in ``lang``; as it is where the catalog has no entry for it."""
     if lang == "en" or not message:
         return message
@@ -107,8 +107,10 @@ def error(message: str, lang: str) -> str:
     for p in patterns:
         m = p.regex.fullmatch(message)
         if m is not None:
+            # a value may itself be a message ("account paused: {reason}"): translated too, a few levels deep
+            values = {k: error(v, lang, _depth + 1) if _depth < 3 else v for k, v in m.groupdict().items()}
             try:
-                return p.translation.format(**m.groupdict())
+                return p.translation.format(**values)
             except (KeyError, IndexError, ValueError):  # a translation with a placeholder its msgid lacks
                 return message
     return message

@@ -1,11 +1,11 @@
 """What the web's gettext catalogs must hold, read off the sources (``make messages``, the catalog tests).
 
-``ui``: every ``_("…")`` of the templates and pages, and the status and action labels. ``errors``:
-
-the domain layer speaks English (the API and CLI show its messages as they are); the web shows them in the viewer's
+``ui``: every ``_("…")`` of the templates and pages, and the status and action labels. ``errors``: the domain
+layer speaks English (the API and CLI show its messages as they are); the web shows them in the viewer's
 language through the ``errors`` catalog (:mod:`humas.web.catalog`). Extracted are the first argument of every
-``raise SomeError(...)`` whose class derives from :class:`humas.errors.HumasError`, and the default message of
-each such class (its docstring's first line). An f-string becomes a template whose placeholders are named after
+``raise SomeError(...)`` whose class derives from :class:`humas.errors.HumasError`, the default message of
+each such class (its docstring's first line), and the reasons stored for people to read (a job's ``last_error=``,
+the dispatcher's ``_fail`` notes). An f-string becomes a template whose placeholders are named after
 their expressions: ``f"user '{name}' already exists"`` -> ``user '{name}' already exists``. Errors that carry
 their own Indonesian text (``indonesian=``) and those only the CLI or the test fakes raise are left out.
 
@@ -20,14 +20,12 @@ import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+
+from humas.web.catalog import fields
 
 SOURCE = Path(__file__).resolve().parents[1]  # src/humas
 WEB = SOURCE / "web"
 CALL = re.compile(r"""_\(\s*(["'])(.+?)\1\s*[,)]""")
-
-Extracted = tuple[int, str, str, list[str]]
-
 
 def placeholder(expr: ast.expr, taken: set[str]) -> str:
     """A readable placeholder name for an f-string expression, unique within its message."""
@@ -77,12 +75,21 @@ def error_classes(root: Path = SOURCE) -> frozenset[str]:
 
 
 def messages(source: str, classes: frozenset[str]) -> Iterator[tuple[int, str]]:
-    """``(line, message)`` for each raised domain error and each error class's default message in ``source``."""
+    """``(line, message)`` for each raised domain error, each error class's default message and each stored reason
+    in ``source``."""
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ClassDef) and node.name in classes:
             doc = ast.get_docstring(node)
             if doc:
                 yield node.lineno, doc.strip().splitlines()[0].replace("{", "{{").replace("}", "}}")
+        if isinstance(node, ast.Call):  # reasons stored for people to read: a job's last_error, a failure's note
+            stored = [k.value for k in node.keywords if k.arg == "last_error"]
+            if _name(node.func) == "_fail" and len(node.args) > 1:
+                stored.append(node.args[1])
+            for value in stored:
+                text = template(value)
+                if text and text.strip() and fields(text) != [text.strip("{}")]:
+                    yield node.lineno, text
         if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
             continue
         call = node.exc
@@ -93,12 +100,6 @@ def messages(source: str, classes: frozenset[str]) -> Iterator[tuple[int, str]]:
         text = template(call.args[0])
         if text and text.strip():
             yield node.lineno, text
-
-
-def raised_messages(fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: Any) -> Iterator[Extracted]:
-    """The Babel extraction method (``[humas.web.extract:raised_messages: src/humas/**.py]`` in babel.cfg)."""
-    for line, text in messages(fileobj.read().decode("utf-8"), error_classes()):
-        yield line, "", text, []
 
 
 def all_raised(root: Path = SOURCE) -> dict[str, list[str]]:
