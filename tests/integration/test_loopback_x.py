@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -337,6 +337,37 @@ def test_an_expired_access_token_is_refreshed_and_the_rotated_refresh_token_kept
     assert len(refreshes) == 1 and refreshes[0].basic_client == fake.client_id
     assert refreshes[0].params == {"grant_type": "refresh_token", "refresh_token": first}
     assert [f"{c.method} {c.path}" for c in fake.calls] == ["POST /2/tweets", f"POST {TOKEN_PATH}", "POST /2/tweets"]
+
+
+class _RotatedMeanwhile(MemorySecretStore):
+    """The store as another process leaves it: right after this worker has read the refresh token, the other
+    worker refreshes the same account (X rotates the token it read)."""
+
+    other: Callable[[], object] | None = None
+
+    def get(self, account: str, key: str) -> str | None:
+        value = super().get(account, key)
+        if key == KEY_REFRESH and self.other is not None:
+            other, self.other = self.other, None
+            other()
+        return value
+
+
+def test_a_token_rotated_by_another_worker_meanwhile_is_taken_not_a_pause(
+    fake: FakeXServer, clock: FakeClock, store: MemorySecretStore
+) -> None:
+    raced = _RotatedMeanwhile()
+    for key in (KEY_ACCESS, KEY_REFRESH, KEY_EXPIRES):
+        raced.set(ACCOUNT, key, str(store.get(ACCOUNT, key)))
+    other_worker = make_adapter(fake, clock, raced)
+    # another process: its refresh runs between this worker's read and its request (no lock spans processes)
+    raced.other = lambda: other_worker._auth._refresh(again=True)
+    fake.expire_access_tokens()
+    result = make_adapter(fake, clock, raced).publish(request(PostDraft("Siaran pers")), DictCheckpoint())
+
+    assert result.remote_id == only_post(fake).id
+    refreshes = [c for c in fake.calls if c.path == TOKEN_PATH]
+    assert len(refreshes) == 2 and raced.get(ACCOUNT, KEY_REFRESH) in fake.refresh_tokens  # one refused, not paused
 
 
 def test_a_refused_refresh_pauses_the_account(fake: FakeXServer, adapter: XAdapter) -> None:

@@ -8,6 +8,7 @@ not read here: the token endpoint is called through the adapter's ``post``, whic
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,7 +85,15 @@ class XAuth:
         return self.refresh()
 
     def refresh(self) -> str:
-        """Swap the stored refresh token for a new access token; X rotates refresh tokens, so store the new one."""
+        """Swap the stored refresh token for a new access token; X rotates refresh tokens, so store the new one.
+
+        Workers refresh one at a time per account within a process; a worker in another process may still rotate
+        the token between our read and our request: X then refuses ours, and the store holds that worker's fresh
+        tokens, which are taken (or refreshed once more) instead of pausing the account."""
+        with _REFRESHING.setdefault(self._account, threading.Lock()):
+            return self._refresh(again=True)
+
+    def _refresh(self, *, again: bool) -> str:
         assert self._store is not None and self._client_id is not None
         refresh_token = self._store.get(self._account, KEY_REFRESH)
         if not refresh_token:
@@ -101,7 +110,16 @@ class XAuth:
             form["client_id"] = self._client_id
         # a lost refresh answer posts nothing (idempotent); if X rotated anyway the next refresh gets
         # invalid_request/invalid_grant and the account is paused for re-authorisation
-        body = self._post(self._token_url, data=form, auth=auth)
+        try:
+            body = self._post(self._token_url, data=form, auth=auth)
+        except AuthExpired:
+            if not again or self._store.get(self._account, KEY_REFRESH) in (None, refresh_token):
+                raise
+            token = self._store.get(self._account, KEY_ACCESS)  # rotated meanwhile by another process
+            expires = self._store.get(self._account, KEY_EXPIRES)
+            if token and expires and datetime.fromisoformat(expires) > self._clock() + timedelta(seconds=60):
+                return token
+            return self._refresh(again=False)
         if new_refresh := body.get("refresh_token"):
             self._store.set(self._account, KEY_REFRESH, new_refresh)
         access = str(body["access_token"])
@@ -109,3 +127,7 @@ class XAuth:
         self._store.set(self._account, KEY_ACCESS, access)
         self._store.set(self._account, KEY_EXPIRES, expires_at.isoformat())
         return access
+
+
+#: one refresh at a time per account in this process (the dispatcher's worker threads share accounts)
+_REFRESHING: dict[str, threading.Lock] = {}
