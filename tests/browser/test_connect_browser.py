@@ -1,7 +1,7 @@
 """Connecting accounts in real headless Chromium against a real ``humas web`` server and loopback fakes of X,
 Google and the Graph API: an admin clicks *Hubungkan* for each platform, the browser goes to the fake consent page
 and comes back to the callback; the page shows each account connected (and a missing permission by name). Then a
-post goes out to the Facebook Page with the token the browser obtained."""
+post goes out to the Facebook Page and to X with the tokens the browser obtained."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ import pytest
 
 from humas.testing_graph import FakeGraphServer
 from humas.testing_oauth import FakeGoogleOAuth, FakeXOAuth
+from humas.testing_x import FakeXServer
 from tests.browser.test_web_browser import ARGS, PASSWORD, _chromium
 
 pytestmark = pytest.mark.browser
@@ -35,7 +36,7 @@ class Site:
     base: str
     config: Path
     env: dict[str, str]
-    x: FakeXOAuth
+    x: FakeXServer
     google: FakeGoogleOAuth
     graph: FakeGraphServer
 
@@ -93,7 +94,7 @@ def _humas(site_env: dict[str, str], cwd: Path, *args: str) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     _chromium()
     tmp = tmp_path_factory.mktemp("connect")
-    with FakeXOAuth() as x, FakeGoogleOAuth() as g, \
+    with FakeXServer() as x, FakeGoogleOAuth() as g, \
             FakeGraphServer(page_id=PAGE, app_secret=APP_SECRET, ig_user_id="17841400000000009") as fb:
         assert isinstance(x, FakeXOAuth) and isinstance(g, FakeGoogleOAuth)
         port = _free_port()
@@ -205,20 +206,22 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
             wf = app.workflow(s)
             ana = app.actor(s, "ana")
             c = wf.create(ana, sop_id="mojokerto-acc", title="Info", text="Narasi",
-                          caption="Layanan pengaduan dibuka setiap hari kerja", accounts=["kota-fb"])
+                          caption="Layanan pengaduan dibuka setiap hari kerja", accounts=["kota-fb", "kota-x"])
             wf.submit(ana, c.id)
             while c.status == "in_review":
                 wf.approve(ana, c.id)
-            [job] = service.schedule(app.env, s, ana, c.id, service.parse_when(app.env, "now"), None,
-                                     platform_check=app.platform_check)
-            jid = job.id
+            jids = [j.id for j in service.schedule(app.env, s, ana, c.id, service.parse_when(app.env, "now"), None,
+                                                   platform_check=app.platform_check)]
         app.dispatcher("browser-test").run_due()
         with app.db.read() as s:
-            done = s.get(PublicationJob, jid)
-            assert done is not None and done.state == JobState.PUBLISHED, done and done.last_error
+            for jid in jids:
+                done = s.get(PublicationJob, jid)
+                assert done is not None and done.state == JobState.PUBLISHED, done and done.last_error
     finally:
         app.db.dispose()
     assert [p.message for p in site.graph.posts.values()] == ["Layanan pengaduan dibuka setiap hari kerja"]
+    # the X API beside its token endpoint: the token the browser obtained posted it
+    assert [t.text for t in site.x.own_tweets()] == ["Layanan pengaduan dibuka setiap hari kerja"]
     data = site.config.parent / "data"
     for path in data.rglob("*"):
         if path.is_file():
