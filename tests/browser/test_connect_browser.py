@@ -1,7 +1,8 @@
 """Connecting accounts in real headless Chromium against a real ``humas web`` server and loopback fakes of X,
 Google and the Graph API: an admin clicks *Hubungkan* for each platform, the browser goes to the fake consent page
 and comes back to the callback; the page shows each account connected (and a missing permission by name). Then a
-post goes out to the Facebook Page and to X with the tokens the browser obtained."""
+post goes out to the Facebook Page, to X, and a photo to Instagram (fetched from humas's public URL) with the
+tokens the browser obtained."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -20,9 +22,11 @@ from typing import Any
 import pytest
 
 from humas.testing_graph import FakeGraphServer
+from humas.testing_instagram import FakeInstagramServer
 from humas.testing_oauth import FakeGoogleOAuth, FakeXOAuth
 from humas.testing_x import FakeXServer
 from tests.browser.test_web_browser import ARGS, PASSWORD, _chromium
+from tests.integration.test_web_helpers import jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +42,7 @@ class Site:
     env: dict[str, str]
     x: FakeXServer
     google: FakeGoogleOAuth
-    graph: FakeGraphServer
+    graph: FakeInstagramServer  # the Graph API of the Page and of its Instagram account
 
 
 def _free_port() -> int:
@@ -95,7 +99,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     _chromium()
     tmp = tmp_path_factory.mktemp("connect")
     with FakeXServer() as x, FakeGoogleOAuth() as g, \
-            FakeGraphServer(page_id=PAGE, app_secret=APP_SECRET, ig_user_id="17841400000000009") as fb:
+            FakeInstagramServer(page_id=PAGE, app_secret=APP_SECRET, ig_user_id="17841400000000009",
+                                check_media_urls=True) as fb:
         assert isinstance(x, FakeXOAuth) and isinstance(g, FakeGoogleOAuth)
         port = _free_port()
         config = tmp / "humas.toml"
@@ -212,6 +217,15 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
                 wf.approve(ana, c.id)
             jids = [j.id for j in service.schedule(app.env, s, ana, c.id, service.parse_when(app.env, "now"), None,
                                                    platform_check=app.platform_check)]
+            photo = Path(tempfile.mkdtemp()) / "layanan.jpg"
+            photo.write_bytes(jpeg())
+            ig = wf.create(ana, sop_id="mojokerto-acc", title="Foto layanan", text="Narasi", media=[photo],
+                           caption="Loket layanan terpadu", accounts=["kota-ig"])
+            wf.submit(ana, ig.id)
+            while ig.status == "in_review":
+                wf.approve(ana, ig.id)
+            jids += [j.id for j in service.schedule(app.env, s, ana, ig.id, service.parse_when(app.env, "now"),
+                                                    None, platform_check=app.platform_check)]
         app.dispatcher("browser-test").run_due()
         with app.db.read() as s:
             for jid in jids:
@@ -220,6 +234,9 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
     finally:
         app.db.dispose()
     assert [p.message for p in site.graph.posts.values()] == ["Layanan pengaduan dibuka setiap hari kerja"]
+    # Instagram fetched the photo from humas's own public URL (check_media_urls), then published it
+    assert [m.caption for m in site.graph.media.values()] == ["Loket layanan terpadu"]
+    assert [(status, kind) for _, status, kind in site.graph.media_url_checks] == [(200, "image/jpeg")]
     # the X API beside its token endpoint: the token the browser obtained posted it
     assert [t.text for t in site.x.own_tweets()] == ["Layanan pengaduan dibuka setiap hari kerja"]
     data = site.config.parent / "data"
