@@ -1,8 +1,8 @@
 """Connecting accounts in real headless Chromium against a real ``humas web`` server and loopback fakes of X,
 Google and the Graph API: an admin clicks *Hubungkan* for each platform, the browser goes to the fake consent page
 and comes back to the callback; the page shows each account connected (and a missing permission by name). Then a
-post goes out to the Facebook Page, to X, and a photo to Instagram (fetched from humas's public URL) with the
-tokens the browser obtained."""
+post goes out to the Facebook Page and to X, a photo to Instagram (fetched from humas's public URL) and a video
+to YouTube (resumable upload), each with the token the browser obtained."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from humas.testing_graph import FakeGraphServer
 from humas.testing_instagram import FakeInstagramServer
 from humas.testing_oauth import FakeGoogleOAuth, FakeXOAuth
 from humas.testing_x import FakeXServer
+from humas.testing_youtube import FakeYouTubeServer
 from tests.browser.test_web_browser import ARGS, PASSWORD, _chromium
 from tests.integration.test_web_helpers import jpeg
 
@@ -41,7 +42,7 @@ class Site:
     config: Path
     env: dict[str, str]
     x: FakeXServer
-    google: FakeGoogleOAuth
+    google: FakeYouTubeServer  # Google's token endpoint and the YouTube Data API
     graph: FakeInstagramServer  # the Graph API of the Page and of its Instagram account
 
 
@@ -98,7 +99,7 @@ def _humas(site_env: dict[str, str], cwd: Path, *args: str) -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     _chromium()
     tmp = tmp_path_factory.mktemp("connect")
-    with FakeXServer() as x, FakeGoogleOAuth() as g, \
+    with FakeXServer() as x, FakeYouTubeServer() as g, \
             FakeInstagramServer(page_id=PAGE, app_secret=APP_SECRET, ig_user_id="17841400000000009",
                                 check_media_urls=True) as fb:
         assert isinstance(x, FakeXOAuth) and isinstance(g, FakeGoogleOAuth)
@@ -226,6 +227,15 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
                 wf.approve(ana, ig.id)
             jids += [j.id for j in service.schedule(app.env, s, ana, ig.id, service.parse_when(app.env, "now"),
                                                     None, platform_check=app.platform_check)]
+            clip = photo.with_name("pelantikan.mp4")
+            clip.write_bytes(b"\0\0\0\x18ftypmp42" + bytes(i % 251 for i in range(300_000)))
+            yt = wf.create(ana, sop_id="mojokerto-acc", title="Pelantikan pejabat", text="Narasi", media=[clip],
+                           caption="Pelantikan hari ini", accounts=["kota-yt"])
+            wf.submit(ana, yt.id)
+            while yt.status == "in_review":
+                wf.approve(ana, yt.id)
+            jids += [j.id for j in service.schedule(app.env, s, ana, yt.id, service.parse_when(app.env, "now"),
+                                                    None, platform_check=app.platform_check)]
         app.dispatcher("browser-test").run_due()
         with app.db.read() as s:
             for jid in jids:
@@ -237,6 +247,7 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
     # Instagram fetched the photo from humas's own public URL (check_media_urls), then published it
     assert [m.caption for m in site.graph.media.values()] == ["Loket layanan terpadu"]
     assert [(status, kind) for _, status, kind in site.graph.media_url_checks] == [(200, "image/jpeg")]
+    assert [v.title for v in site.google.videos.values()] == ["Pelantikan pejabat"]  # uploaded, resumable
     # the X API beside its token endpoint: the token the browser obtained posted it
     assert [t.text for t in site.x.own_tweets()] == ["Layanan pengaduan dibuka setiap hari kerja"]
     data = site.config.parent / "data"
