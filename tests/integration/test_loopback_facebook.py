@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -296,6 +297,8 @@ def test_graph_errors_map_to_humas_errors_and_store_nothing(
     err = ei.value
     assert (err.platform, err.account) == ("facebook", "loopback-fb")
     assert f"code {code}" in err.message and "fbtrace" in err.message
+    # Meta's words, then what it means in Indonesian for the person reading the job's reason
+    assert re.search(r"\); (token|akun|izin|platform|dibatasi|sudah)", err.message), err.message
     assert fake.posts == {}
     # the fault was one-shot: the retry posts exactly once
     assert adapter.publish(req, ckpt).remote_id == only_post(fake).id

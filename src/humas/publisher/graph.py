@@ -70,6 +70,10 @@ CONTENT_CODES: dict[int, str] = {
 }
 
 
+# Indonesian for the people who read a job's reason; Meta's own text stays before it
+THROTTLED = "dibatasi platform, dicoba lagi nanti"
+REJECTED = "konten ditolak platform, kembali ke editor"
+
 def mask(secret: str) -> str:
     """``EAAB…xyz9`` style: enough to tell two tokens apart, never enough to use one."""
     if len(secret) <= 8:
@@ -203,7 +207,7 @@ def _raise_for(
     # Meta sends type "OAuthException" for content errors too (IG 36003, 24/2207008...): the type is never read,
     # only the code and subcode. Only a token (190/102) or a permission (10, 200-299) problem pauses the account.
     if code in (190, 102):
-        raise AuthExpired(msg, **kw)
+        raise AuthExpired(f"{msg}; token kedaluwarsa atau dicabut: hubungkan ulang akun ini", **kw)
     if code == 368:
         # Policy block on the account ("temporarily blocked"): more posts make it worse and only a person can
         # resolve it, so pause the whole account (AuthExpired) rather than bounce one post to its editor.
@@ -214,43 +218,46 @@ def _raise_for(
         raise AuthExpired(f"{msg}; akun Instagram tidak aktif atau dibatasi: masuk ke aplikasi Instagram dan "
                           "selesaikan langkah yang diminta", **kw)
     if code == 506:
-        raise AlreadyPublished(msg, **kw)
+        raise AlreadyPublished(f"{msg}; sudah pernah diposting", **kw)
     if code == 9 and sub == 2207042:
-        raise QuotaExhausted(msg, resets_at=now + DAY, **kw)
+        raise QuotaExhausted(f"{msg}; batas unggahan 24 jam tercapai", resets_at=now + DAY, **kw)
     if code == -2 and sub == 2207020:
-        raise ContainerExpired(msg, retry_after=now, **kw)
+        raise ContainerExpired(f"{msg}; container kedaluwarsa, dibuat ulang", retry_after=now, **kw)
     if sub in RECREATE_CONTAINER_SUBCODES or (code == -1 and sub not in (2207001, 2207032)):
         # "Generate a new container and use it to try again": counted retries with backoff (retry_after None)
         raise RecreateContainer(f"{msg}; container dibuat ulang pada percobaan berikutnya", platform=platform,
                                 account=account)
     if code == 9007 or sub == 2207027:
-        raise MediaNotReady(msg, retry_after=now + MEDIA_NOT_READY_BACKOFF, **kw)
+        raise MediaNotReady(f"{msg}; media masih diproses platform", retry_after=now + MEDIA_NOT_READY_BACKOFF,
+                            **kw)
     if code in (4, 9, 17, 32, 613, 80001, 80002) or (code is not None and 80000 <= code <= 80099):
         if sub == 2207051:
-            raise RateLimited(msg, reset_at=now + SPAM_BACKOFF, **kw)
+            raise RateLimited(f"{msg}; {THROTTLED}", reset_at=now + SPAM_BACKOFF, **kw)
         wait = usage.regain_minutes
         reset = now + (timedelta(minutes=wait) if wait else RATE_LIMIT_BACKOFF)
-        raise RateLimited(msg, reset_at=reset, **kw)
+        raise RateLimited(f"{msg}; {THROTTLED}", reset_at=reset, **kw)
     if code in (1, 2) or (code == -1 and sub in (2207001, 2207032)) or status >= 500 or err.get("is_transient"):
-        raise PlatformUnavailable(msg, platform=platform, account=account)
+        raise PlatformUnavailable(f"{msg}; platform sedang bermasalah, dicoba lagi", platform=platform,
+                                  account=account)
     if code == -2:
         # -2/2207003: Meta could not download our public media URL in time; a later try may work.
-        raise RetryLater(msg, platform=platform, account=account)
+        raise RetryLater(f"{msg}; platform belum berhasil mengunduh media, dicoba lagi", platform=platform,
+                         account=account)
     if code == 1609005:
-        raise ContentRejected(msg, rule="link_scrape", **kw)
+        raise ContentRejected(f"{msg}; {REJECTED}", rule="link_scrape", **kw)
     if code == 36000 or sub == 2207004:
-        raise ContentRejected(msg, rule="image_too_big", **kw)
+        raise ContentRejected(f"{msg}; {REJECTED}", rule="image_too_big", **kw)
     if code == 100 and sub == 33:
         # "Unsupported get request. Object ... does not exist": the post/comment was deleted on the platform.
-        raise ContentRejected(msg, rule="not_found", **kw)
+        raise ContentRejected(f"{msg}; {REJECTED}", rule="not_found", **kw)
     if sub is not None and sub in CONTENT_SUBCODES:
-        raise ContentRejected(msg, rule=CONTENT_SUBCODES[sub], **kw)
+        raise ContentRejected(f"{msg}; {REJECTED}", rule=CONTENT_SUBCODES[sub], **kw)
     if code is not None and code in CONTENT_CODES:
-        raise ContentRejected(msg, rule=CONTENT_CODES[code], **kw)
+        raise ContentRejected(f"{msg}; {REJECTED}", rule=CONTENT_CODES[code], **kw)
     if code == 100:
-        raise ContentRejected(msg, rule="invalid_parameter", **kw)
+        raise ContentRejected(f"{msg}; {REJECTED}", rule="invalid_parameter", **kw)
     # Anything else is this job's content or request: it goes back to its editor, never pauses the account.
-    raise ContentRejected(msg, rule=f"graph_{code}" + (f"_{sub}" if sub else ""), **kw)
+    raise ContentRejected(f"{msg}; {REJECTED}", rule=f"graph_{code}" + (f"_{sub}" if sub else ""), **kw)
 
 
 def container_failed(status: Any, *, platform: str, account: str) -> PublishError:
