@@ -17,6 +17,7 @@ import json
 import math
 import re
 import secrets
+import string
 import threading
 import time
 from collections.abc import Callable
@@ -848,8 +849,11 @@ def _not_found(value: str, parameter: str, resource: str = "tweet") -> dict[str,
 
 
 def _tco(url: str) -> str:
-    """The t.co link X shows for ``url`` (stable per URL)."""
-    return _TCO + base64.urlsafe_b64encode(hashlib.sha256(url.encode()).digest()).decode()[:10]
+    """The t.co link X shows for ``url`` (stable per URL): ten letters and digits, as X's are (a ``-`` or ``_`` at
+    the end, which base64 would give, is not part of a URL for twitter-text)."""
+    digest = int.from_bytes(hashlib.sha256(url.encode()).digest(), "big")
+    alphabet = string.digits + string.ascii_letters
+    return _TCO + "".join(alphabet[(digest >> (6 * i)) % 62] for i in range(10))
 
 
 def _snowflake_time(post_id: str) -> datetime:
