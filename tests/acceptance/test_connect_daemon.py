@@ -20,7 +20,7 @@ from humas.store.models import AccountState, User, UserRole
 from humas.store.secrets import PREFIX
 from humas.testing_graph import FakeGraphServer
 from tests.acceptance.cli import Humas
-from tests.acceptance.test_daemon import ROLES, job_states, stop, wait_for
+from tests.acceptance.daemon import ROLES, job_states, stop, wait_for
 
 PAGE, SECRET = "104030201", "daemon-app-secret"
 

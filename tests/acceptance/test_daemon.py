@@ -4,11 +4,8 @@ PostgreSQL sharing the work with no post published twice."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,10 +18,8 @@ from humas.publisher.sandbox import SandboxPlatform
 from humas.queue import service
 from humas.store.models import User, UserRole
 from tests.acceptance.cli import Humas
+from tests.acceptance.daemon import ROLES, job_states, stop, wait_for
 from tests.conftest import PG_URL, _pg_schema_url
-
-ROLES = ["tim_konten_kreatif", "tim_reviu", "tim_editor", "redaktur", "pimpinan_redaktur", "penanggung_jawab",
-         "tim_sosial_media"]
 
 
 def write_config(tmp: Path, latency_ms: int, accounts: int = 1, tick: float = 0.2) -> Path:
@@ -60,26 +55,6 @@ def prepare(h: Humas, cfg: Path, n: int, accounts: int = 1, later: dict[int, flo
             at = app.clock() + timedelta(seconds=(later or {}).get(i, 0.0))
             service.schedule(app.env, s, actor, c.id, at, platform_check=app.platform_check)
     return app
-
-
-def job_states(app: App) -> Counter[str]:
-    with app.db.engine.connect() as conn:
-        return Counter(r[0] for r in conn.execute(text("SELECT state FROM publication_jobs")))
-
-
-def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def stop(p: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = 30) -> tuple[int, str]:
-    p.send_signal(sig)
-    out, _ = p.communicate(timeout=timeout)
-    return p.returncode, out
 
 
 @pytest.mark.slow

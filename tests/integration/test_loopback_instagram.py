@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import http.server
 import json
-import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -52,7 +51,7 @@ from humas.store.models import AccountState, Case, Comment, Post, PublicationJob
 from humas.testing import FakeClock
 from humas.testing_instagram import FakeInstagramServer, IGMedia
 from tests.acceptance.cli import Humas
-from tests.acceptance.test_daemon import ROLES, stop, wait_for
+from tests.acceptance.daemon import ROLES, classified, count, job_states, stopped, wait_for
 
 IG = "17841400000000000"
 PAGE = "1234567890"
@@ -696,8 +695,8 @@ credentials = {{ app_secret = "env:T_META_APP_SECRET" }}
             # through the in-doubt check: the lost answer was resolved by asking the platform, not by posting again
             assert _job(app, job_id)[1] == "found on the platform after an unknown outcome"
             media = only_media(fake)
-            wait_for(lambda: _count(app, Comment) == 2, 60, "the monitor to collect both comments")
-            wait_for(lambda: _count(app, Case) == 1 and _classified(app) == 2, 60, "the complaint's case")
+            wait_for(lambda: count(app, Comment) == 2, 60, "the monitor to collect both comments")
+            wait_for(lambda: count(app, Case) == 1 and classified(app) == 2, 60, "the complaint's case")
 
             tokens = [fake.page_token, fake.expire_token()]
             with app.db.session() as s:
@@ -715,9 +714,9 @@ credentials = {{ app_secret = "env:T_META_APP_SECRET" }}
             with app.db.session() as s:  # what ``humas comments reply`` does
                 app.cases(s).reply_direct(app.actor(s, "ana"), question_id, "Mulai 1 Desember.")
             wait_for(lambda: len(fake.own_replies()) == 2, 60, "both replies on Instagram")
-            wait_for(lambda: _job_states(app) == ["published"] * 3, 30, "every job published")
+            wait_for(lambda: job_states(app) == {"published": 3}, 30, "every job published")
         finally:
-            code, out = _stopped(daemon)
+            code, out = stopped(daemon)
         assert code == 0, out
 
         # published once, from the second container, the photo fetched from humas's public URL
@@ -773,25 +772,3 @@ def _paused_reason(app: App) -> str | None:
     with app.db.read() as s:
         st = s.get(AccountState, "kota-ig")
         return st.paused_reason if st is not None and st.status == "paused" else None
-
-
-def _count(app: App, model: type[Comment] | type[Case]) -> int:
-    with app.db.session() as s:
-        return len(s.execute(select(model.id)).all())
-
-
-def _classified(app: App) -> int:
-    with app.db.session() as s:
-        return len(s.execute(select(Comment.id).where(Comment.classified_at.is_not(None))).all())
-
-
-def _job_states(app: App) -> list[str]:
-    with app.db.session() as s:
-        return sorted(s.execute(select(PublicationJob.state)).scalars())
-
-
-def _stopped(p: subprocess.Popen[str]) -> tuple[int, str]:
-    if p.poll() is not None:
-        out, _ = p.communicate(timeout=10)
-        return p.returncode, out
-    return stop(p)

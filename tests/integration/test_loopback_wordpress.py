@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,11 +45,11 @@ from humas.publisher.base import (
 )
 from humas.publisher.wordpress import PermissionMissing, WordPressAdapter, marker
 from humas.queue import service
-from humas.store.models import Case, Comment, Post, PublicationJob, User, UserRole
+from humas.store.models import Case, Comment, Post, User, UserRole
 from humas.testing import FakeClock
 from humas.testing_wordpress import AUTHOR, FakeWordPressServer, WPComment, WPPost
 from tests.acceptance.cli import Humas
-from tests.acceptance.test_daemon import ROLES, stop, wait_for
+from tests.acceptance.daemon import ROLES, classified, count, job_states, stopped, wait_for
 
 USER = "humas-kota"
 PASSWORD = "Xc8d 2KpL 9wQz Tn4R 7vMb Hs3J"
@@ -498,8 +497,8 @@ def test_humas_run_publishes_collects_comments_and_replies_on_the_website(
         daemon = h.popen("run", "--no-web")
         try:
             wait_for(lambda: len(fake.posts) == 1, 60, "the article on the website")
-            wait_for(lambda: _count(app, Comment) == 2, 60, "the monitor to collect both comments")
-            wait_for(lambda: _count(app, Case) == 1 and _classified(app) == 2, 60, "the complaint's case")
+            wait_for(lambda: count(app, Comment) == 2, 60, "the monitor to collect both comments")
+            wait_for(lambda: count(app, Case) == 1 and classified(app) == 2, 60, "the complaint's case")
             with app.db.session() as s:
                 case_id = s.execute(select(Case.id)).scalar_one()
                 question_id = s.execute(select(Comment.id).where(Comment.text == question)).scalar_one()
@@ -507,9 +506,9 @@ def test_humas_run_publishes_collects_comments_and_replies_on_the_website(
             h("cases", "approve", str(case_id), "--as", "ana")
             h("comments", "reply", str(question_id), "--text", "Mulai 1 Desember.", "--as", "ana")
             wait_for(lambda: len(_ours(fake)) == 2, 60, "both replies on the website")
-            wait_for(lambda: _job_states(app) == ["published"] * 3, 30, "every job published")
+            wait_for(lambda: job_states(app) == {"published": 3}, 30, "every job published")
         finally:
-            code, out = _stopped(daemon)
+            code, out = stopped(daemon)
         assert code == 0, out
 
         post = next(iter(fake.posts.values()))
@@ -537,25 +536,3 @@ def by_text_parent(fake: FakeWordPressServer, reply: WPComment) -> str:
 
 def _ours(fake: FakeWordPressServer) -> list[WPComment]:
     return [c for c in list(fake.comments.values()) if c.author == fake.user.id]
-
-
-def _count(app: App, model: type[Comment] | type[Case]) -> int:
-    with app.db.session() as s:
-        return len(s.execute(select(model.id)).all())
-
-
-def _classified(app: App) -> int:
-    with app.db.session() as s:
-        return len(s.execute(select(Comment.id).where(Comment.classified_at.is_not(None))).all())
-
-
-def _job_states(app: App) -> list[str]:
-    with app.db.session() as s:
-        return sorted(s.execute(select(PublicationJob.state)).scalars())
-
-
-def _stopped(p: subprocess.Popen[str]) -> tuple[int, str]:
-    if p.poll() is not None:
-        out, _ = p.communicate(timeout=10)
-        return p.returncode, out
-    return stop(p)

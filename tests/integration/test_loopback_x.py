@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +58,7 @@ from humas.store.models import Case, Comment, Post, PublicationJob, User, UserRo
 from humas.testing import FakeClock
 from humas.testing_x import ALL_SCOPES, FakeXServer, XTweet
 from tests.acceptance.cli import Humas
-from tests.acceptance.test_daemon import ROLES, stop, wait_for
+from tests.acceptance.daemon import ROLES, classified, count, job_states, stopped, wait_for
 
 ACCOUNT = "kota-x"
 START = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -628,9 +627,9 @@ def test_humas_run_publishes_collects_replies_and_answers_on_x_with_faults(
         daemon = h.popen("run", "--no-web")
         failure: AssertionError | None = None
         try:
-            wait_for(lambda: _job_states(app) == ["published"], 60, "the post published")
-            wait_for(lambda: _count(app, Comment) == 3, 60, "the monitor to collect the three replies")
-            wait_for(lambda: _count(app, Case) >= 2 and _classified(app) == 3, 60, "cases for the complaints")
+            wait_for(lambda: job_states(app) == {"published": 1}, 60, "the post published")
+            wait_for(lambda: count(app, Comment) == 3, 60, "the monitor to collect the three replies")
+            wait_for(lambda: count(app, Case) >= 2 and classified(app) == 3, 60, "cases for the complaints")
             with app.db.session() as s:
                 cases = {cm.text: cs.id for cs, cm in s.execute(select(Case, Comment).join(Comment))}
                 question_id = s.execute(select(Comment.id).where(Comment.text == question)).scalar_one()
@@ -639,12 +638,12 @@ def test_humas_run_publishes_collects_replies_and_answers_on_x_with_faults(
             h("cases", "approve", str(cases[complaint]), "--as", "ana")
             h("cases", "hide", str(cases[abusive]), "--as", "ana")
             h("comments", "reply", str(question_id), "--text", "Mulai 1 Desember.", "--as", "ana")
-            wait_for(lambda: sorted(_job_states(app)) == ["failed", "published", "published"], 60,
+            wait_for(lambda: job_states(app) == {"failed": 1, "published": 2}, 60,
                      "the answer posted and the restricted one refused")
         except AssertionError as exc:
             failure = exc
         finally:
-            code, out = _stopped(daemon)
+            code, out = stopped(daemon)
         assert failure is None, f"{failure}\n--- the daemon's log ---\n{out[-6000:]}"
         assert code == 0, out
 
@@ -670,26 +669,8 @@ def test_humas_run_publishes_collects_replies_and_answers_on_x_with_faults(
         app.db.dispose()
 
 
-def _count(app: App, model: type[Comment] | type[Case]) -> int:
-    with app.db.session() as s:
-        return len(s.execute(select(model.id)).all())
 
 
-def _classified(app: App) -> int:
-    with app.db.session() as s:
-        return len(s.execute(select(Comment.id).where(Comment.classified_at.is_not(None))).all())
-
-
-def _job_states(app: App) -> list[str]:
-    with app.db.session() as s:
-        return sorted(s.execute(select(PublicationJob.state)).scalars())
-
-
-def _stopped(p: subprocess.Popen[str]) -> tuple[int, str]:
-    if p.poll() is not None:
-        out, _ = p.communicate(timeout=10)
-        return p.returncode, out
-    return stop(p)
 
 
 

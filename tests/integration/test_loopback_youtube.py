@@ -10,7 +10,6 @@ resumable sessions and their 308s, comment threads with page tokens, Google erro
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,7 +45,7 @@ from humas.store.models import Comment, Post, PublicationJob, User, UserRole
 from humas.testing import FakeClock
 from humas.testing_youtube import UPLOAD_PATH, FakeYouTubeServer, YouTubeCall, YouTubeVideo
 from tests.acceptance.cli import Humas
-from tests.acceptance.test_daemon import ROLES, stop, wait_for
+from tests.acceptance.daemon import ROLES, classified, count, job_states, note_errors, stopped, wait_for
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # 01:00 in Los Angeles: the quota day resets 23 hours later
 CHUNK = 256 * 1024
@@ -566,18 +565,19 @@ def test_humas_run_uploads_once_collects_comments_and_replies_through_faults(
         errors: list[str] = []
         daemon = h.popen("run", "--no-web")
         try:
-            wait_for(lambda: _note_error(app, errors) and len(fake.videos) == 1, 60, "the video on YouTube")
-            wait_for(lambda: _note_error(app, errors) and _job_states(app) == ["published"], 60, "the job published")
+            wait_for(lambda: note_errors(app, errors) and len(fake.videos) == 1, 60, "the video on YouTube")
+            wait_for(lambda: note_errors(app, errors) and job_states(app) == {"published": 1}, 60, "the job published")
             fake.expire_access_tokens()  # the monitor's first call gets 401 and refreshes
-            wait_for(lambda: _count(app, Comment) == 2, 60, "the monitor to collect both comments")
+            wait_for(lambda: count(app, Comment) == 2, 60, "the monitor to collect both comments")
+            wait_for(lambda: classified(app) == 2, 60, "the classifier to see both")  # only then can one be answered
             fake.fail_next("backendError", method="POST", path=r"/comments$")
             with app.db.session() as s:
                 question_id = s.execute(select(Comment.id).where(Comment.text == question)).scalar_one()
                 app.cases(s).reply_direct(app.actor(s, "ana"), question_id, "Mulai 1 Desember.")
-            wait_for(lambda: _note_error(app, errors) and len(fake.own_comments()) == 1, 60, "the reply on YouTube")
-            wait_for(lambda: _job_states(app) == ["published", "published"], 30, "every job published")
+            wait_for(lambda: note_errors(app, errors) and len(fake.own_comments()) == 1, 60, "the reply on YouTube")
+            wait_for(lambda: job_states(app) == {"published": 2}, 30, "every job published")
         finally:
-            code, out = _stopped(daemon)
+            code, out = stopped(daemon)
         assert code == 0, out
 
         stored = only_video(fake)
@@ -598,29 +598,3 @@ def test_humas_run_uploads_once_collects_comments_and_replies_through_faults(
         assert any("galat server 503" in e for e in errors), errors
         assert refresh not in out and str(fake.client_secret) not in out
         app.db.dispose()
-
-
-def _note_error(app: App, seen: list[str]) -> bool:
-    """Collect every job's visible error (``last_error``) as it changes; always True (for ``wait_for``)."""
-    with app.db.session() as s:
-        for e in s.execute(select(PublicationJob.last_error)).scalars():
-            if e and e not in seen:
-                seen.append(e)
-    return True
-
-
-def _count(app: App, model: type[Comment]) -> int:
-    with app.db.session() as s:
-        return len(s.execute(select(model.id)).all())
-
-
-def _job_states(app: App) -> list[str]:
-    with app.db.session() as s:
-        return sorted(s.execute(select(PublicationJob.state)).scalars())
-
-
-def _stopped(p: subprocess.Popen[str]) -> tuple[int, str]:
-    if p.poll() is not None:
-        out, _ = p.communicate(timeout=10)
-        return p.returncode, out
-    return stop(p)

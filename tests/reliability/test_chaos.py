@@ -21,7 +21,7 @@ from humas.publisher.sandbox import SandboxPlatform
 from humas.queue import service
 from humas.store.models import User, UserRole
 from tests.acceptance.cli import Humas
-from tests.acceptance.test_daemon import ROLES, stop, wait_for
+from tests.acceptance.daemon import ROLES, stop, wait_for
 
 JOBS = 20
 KILLS = 6
