@@ -1,6 +1,7 @@
 """Engagement figures end to end (issue 15): the monitor reads and stores them in its polling pass (hourly cap,
 ``engagement_every``, batches, budget, errors), the report sums them per account and ranks posts, and the Laporan
-page, its CSV, the API and the content page show them. SQLite always, PostgreSQL when configured."""
+page, its CSV and PDF (charts as PNG), the API, the CLI and the content page show them. SQLite always, PostgreSQL
+when configured."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import io
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from PIL import Image
+from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from humas.app import App
+from humas.cli.main import main
 from humas.errors import AuthExpired, PlatformUnavailable, RateLimited
 from humas.monitor.engagement import latest_figures, store_figures
 from humas.monitor.poller import Monitor
@@ -326,6 +331,72 @@ def test_the_report_page_api_and_content_page_show_the_figures(team: App, clock:
     assert detail.status_code == 200
     assert '<td class="engagement">Suka 120 · Komentar 14 · Dibagikan 9 · Tayangan 5400 <span class="meta">' \
            '(11-03-2026 12:00)</span></td>' in detail.text  # no reach: X gives none
+
+
+def test_the_report_downloads_as_pdf_and_its_charts_as_png(team: App, clock: FakeClock, seeded: dict[str, int],
+                                                           tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    env = build(team)
+    redaktur = env.client("redaktur")
+    page = redaktur.get("/laporan")
+    assert 'href="/laporan.pdf?minggu=2026-W11' in page.text
+    assert page.text.count('class="chart-png"') == 4 and 'href="/laporan/grafik/engagement.png?minggu=2026-W11' \
+        in page.text
+
+    pdf = redaktur.get("/laporan.pdf", params={"minggu": "2026-W11"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert 'filename="laporan-2026-W11.pdf"' in pdf.headers["content-disposition"]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "LAPORAN HUMAS" in text and "9 Maret 2026 – 15 Maret 2026" in text
+    assert "Sosialisasi pajak daerah" in text and "5400" in text and "sandbox-facebook" in text
+    assert "Interaksi per akun" in text and "Suka" in text  # the engagement chart's title and legend
+    assert "kode cetak" not in text  # a report is not a recorded copy
+
+    png = redaktur.get("/laporan/grafik/engagement.png", params={"minggu": "2026-W11"})
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert 'filename="laporan-2026-W11-engagement.png"' in png.headers["content-disposition"]
+    colours = {c for _n, c in Image.open(io.BytesIO(png.content)).convert("RGB").getcolors(1 << 16) or []}
+    assert (0x1F, 0x6F, 0xEB) in colours and (0x8E, 0x44, 0xAD) in colours  # likes and comments bars
+
+    with team.db.session() as s:
+        s.execute(update(User).where(User.name == "pj").values(language="en"))
+    english = env.client("pj").get("/laporan.pdf", params={"dari": "2026-03-09", "sampai": "2026-03-11"})
+    assert 'filename="laporan-2026-03-09_2026-03-11.pdf"' in english.headers["content-disposition"]
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(english.content)).pages)
+    assert "PUBLIC RELATIONS REPORT" in text and "9 March 2026 – 11 March 2026" in text and "Likes" in text
+
+    assert redaktur.get("/laporan/grafik/pie.png").status_code == 404
+    bad = redaktur.get("/laporan.pdf", params={"dari": "2026-03-12", "sampai": "2026-03-01"})
+    assert bad.status_code == 400 and "application/pdf" not in bad.headers["content-type"]
+    assert env.anonymous().get("/laporan.pdf").status_code in (302, 303, 401)
+
+    config = tmp_path / "humas.toml"
+    config.write_text(f'data_dir = "{team.settings.data_dir}"\ndatabase_url = "{team.settings.database_url}"\n',
+                      encoding="utf-8")
+
+    for key in ("HUMAS_DATABASE_URL", "HUMAS_DATA_DIR", "HUMAS_USER"):
+        monkeypatch.delenv(key, raising=False)
+
+    def run(*args: str) -> tuple[int, str]:
+        capsys.readouterr()
+        try:
+            main(["--config", str(config), "report", "week", "--week", "2026-W11", *args])
+        except SystemExit as exc:
+            return int(exc.code or 0), capsys.readouterr().err
+        return 0, capsys.readouterr().out
+
+    out = tmp_path / "laporan.pdf"
+    assert run("--pdf", "--out", str(out)) == (0, f"report written to {out} ({out.stat().st_size:,} bytes)\n")
+    assert "Sosialisasi pajak daerah" in "".join(pg.extract_text() for pg in PdfReader(out).pages)
+    size = out.stat().st_size
+    code, err = run("--pdf", "--out", str(out))  # an existing file is kept unless --force
+    assert code == 1 and err == f"error: {out} exists (use --force to replace it)\n" and out.stat().st_size == size
+    chart = tmp_path / "sentimen.png"
+    assert run("--chart", "sentiment", "--out", str(chart))[0] == 0 and Image.open(chart).format == "PNG"
+    code, err = run("--chart", "pie", "--out", str(tmp_path / "x.png"))
+    assert code == 1 and "unknown chart 'pie'" in err
+    assert not (tmp_path / "x.png").exists() and not list(tmp_path.glob(".*.tmp"))
+    assert run("--pdf", "--csv")[0] == 1
 
 
 def test_no_figures_yet_says_so(team: App) -> None:

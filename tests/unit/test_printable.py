@@ -66,8 +66,8 @@ def sheet(**changes: object) -> printable._Sheet:
     return base
 
 
-def info(words: Words | None = None, font_dir: Path = printable.FONT_DIR) -> printable._Print:
-    return printable._Print(words or document_words("id"), JAKARTA, NOW, "Rina (rina)", "AB12-CD34", font_dir)
+def info(words: Words | None = None, font_dir: Path = printable.FONT_DIR) -> printable.PrintSetup:
+    return printable.PrintSetup(words or document_words("id"), JAKARTA, NOW, "Rina (rina)", "AB12-CD34", font_dir)
 
 
 # --- words, dates, durations --------------------------------------------------------------------------------

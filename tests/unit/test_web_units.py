@@ -15,7 +15,6 @@ from humas.web.catalog import catalog_path, entries, fields
 from humas.web.diff import snapshot_diff, words
 from humas.web.extract import domain_messages, ui_messages
 from humas.web.i18n import ACTION, EN, translator
-from humas.web.svg import stacked_bars
 
 WEB = Path(__file__).resolve().parents[2] / "src" / "humas" / "web"
 CALL = re.compile(r"""_\(\s*(["'])(.+?)\1\s*[,)]""")
@@ -83,15 +82,6 @@ def test_translator_fills_placeholders_and_keeps_unknown_text() -> None:
     assert en("Terlambat") == "Overdue" and id_("Terlambat") == "Terlambat"
     assert en("Dijadwalkan: {n} unggahan.", n=2) == "Scheduled: 2 posts."
     assert en("Tim Konten Kreatif") == "Tim Konten Kreatif"  # SOP role names stay Indonesian
-
-
-def test_svg_chart_escapes_labels_and_has_no_script() -> None:
-    svg = str(stacked_bars([("<script>x</script>", [("negative", 2), ("positive", 1)]), ("b", [])],
-                           title='judul "<b>"', legend={"negative": "Negatif"}))
-    assert "<script>" not in svg and "&lt;script&gt;" in svg and "&#34;&lt;b&gt;&#34;" in svg
-    assert svg.startswith("<svg") and svg.count("<rect") == 2 + 2  # two bars, two legend swatches
-    assert "style=" not in svg  # the page CSP allows no inline style
-    assert "—" in str(stacked_bars([], title="kosong"))
 
 
 def test_word_diff() -> None:

@@ -107,7 +107,7 @@ class Destination:
         self.tmp: Path | None = None
         if self.path is None:
             if binary and sys.stdout.isatty():
-                raise InvalidInput("a PDF is not written to a terminal: give --out FILE, or pipe it")
+                raise InvalidInput("a PDF or PNG is not written to a terminal: give --out FILE, or pipe it")
             return
         if self.path.is_dir():
             raise InvalidInput(f"{self.path} is a directory: give a file name to --out")

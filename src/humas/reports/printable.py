@@ -189,8 +189,8 @@ class Records:
         code = _new_code()
         with self.env.db.read() as s:
             facts = _sheet_facts(self.env, s, content_id, now)
-            printer = _printer(s, actor)
-        data = _render_sheet(facts, _Print(words, self.env.tz, now, printer, code, self.font_dir))
+            printer = printer_name(s, actor)
+        data = _render_sheet(facts, PrintSetup(words, self.env.tz, now, printer, code, self.font_dir))
         issued = Issued(data, "application/pdf", f"lembar-persetujuan-{content_id}-v{facts.version}.pdf", code)
         return self._record(actor, issued, now, before_commit, subject=("content", str(content_id)),
                             version_hash=facts.version_hash,
@@ -219,13 +219,13 @@ class Records:
             else:
                 facts = _register_facts(s, query, since, until, self.max_pdf_entries)
                 facts.role_labels = {r[3]: self.env.sops.role_label(r[3]) for r in facts.rows if r[3]}
-                printer = _printer(s, actor)
+                printer = printer_name(s, actor)
                 head = facts.head
         if fmt == "pdf":
             report = self.verify()
-            office = _office(self.env)
+            office = office_name(self.env)
             data = _render_register(facts, report, office, query,
-                                    _Print(words, self.env.tz, now, printer, code, self.font_dir))
+                                    PrintSetup(words, self.env.tz, now, printer, code, self.font_dir))
             issued = Issued(data, "application/pdf", f"register-{stamp}.pdf", code, len(facts.rows))
         what = f"Register ({fmt.upper()}), {issued.entries} entri" + (f", kode cetak {code}" if fmt == "pdf" else "")
         return self._record(actor, issued, now, before_commit, subject=("register", ""), version_hash="", note=what,
@@ -251,7 +251,7 @@ def _new_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def _office(env: Env) -> str:
+def office_name(env: Env) -> str:
     try:
         return env.sops.get(env.settings.default_sop).office
     except HumasError:
@@ -265,7 +265,7 @@ def _person(user: User | None, fallback: str = "") -> str:
     return f"{shown} ({user.name})" if shown and shown != user.name else user.name
 
 
-def _printer(s: Session, actor: Actor) -> str:
+def printer_name(s: Session, actor: Actor) -> str:
     if actor is SHELL:
         return "cli"
     return _person(s.execute(select(User).where(User.name == actor.name)).scalar_one_or_none(), actor.name)
@@ -403,7 +403,7 @@ def _sheet_facts(env: Env, s: Session, content_id: int, now: datetime) -> _Sheet
         for j in s.execute(posts.order_by(PublicationJob.id)).scalars()]
     return _Sheet(
         content_id=c.id, title=c.title, status=c.status, sop_id=c.sop_id, sop_name=sop.name if sop else c.sop_id,
-        office=sop.office if sop else _office(env), reference=sop.reference if sop else "", version=c.version,
+        office=sop.office if sop else office_name(env), reference=sop.reference if sop else "", version=c.version,
         version_hash=c.version_hash, author=_person(c.created_by), created_at=c.created_at,
         accounts=list(c.accounts), activity=c.activity, location=c.location, caption=c.caption, text=c.text,
         platform_captions={str(k): str(v) for k, v in dict(c.platform_captions).items()},
@@ -541,7 +541,10 @@ _INVISIBLE = re.compile("[\u200d\ufe00-\ufe0f]")
 
 
 @dataclass(frozen=True)
-class _Print:
+class PrintSetup:
+    """What every page of a printed document states: its words, when and by whom it was printed, and the print code
+    that ties it to its register entry (empty for a document that is not recorded, such as a report)."""
+
     words: Words
     tz: tzinfo
     now: datetime
@@ -557,13 +560,13 @@ class _Print:
 
 
 @functools.cache
-def _pdf_class() -> Any:
+def pdf_class() -> Any:
     """The page layout on fpdf2, built on first use: importing fpdf2 takes a second, which no other command should
     pay."""
     from fpdf import FPDF
 
     class _Pdf(FPDF):
-        def __init__(self, p: _Print, *, landscape: bool, running_head: str) -> None:
+        def __init__(self, p: PrintSetup, *, landscape: bool, running_head: str) -> None:
             super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
             self.p = p
             self.running_head = running_head
@@ -609,8 +612,9 @@ def _pdf_class() -> Any:
             self.set_y(-11)
             self.font(7)
             self.set_text_color(90)
-            printed = t("Dicetak {when} oleh {who} · kode cetak {code}", when=self.p.when(self.p.now),
-                        who=self.p.printer, code=self.p.code)
+            printed = (t("Dicetak {when} oleh {who} · kode cetak {code}", when=self.p.when(self.p.now),
+                         who=self.p.printer, code=self.p.code) if self.p.code
+                       else t("Dicetak {when} oleh {who}", when=self.p.when(self.p.now), who=self.p.printer))
             self.cell(self.epw * 0.8, 4, _fit(self, printed, self.epw * 0.78))
             self.cell(self.epw * 0.2, 4, t("Halaman {page} dari {pages}", page=self.page_no(), pages="{nb}"),
                       align="R")
@@ -728,7 +732,7 @@ def _outcome(w: Words, outcome: str, own: str) -> str:
     return f"{label} ({own})" if own else label
 
 
-def _timing(p: _Print, r: _Step, working: bool) -> str:
+def _timing(p: PrintSetup, r: _Step, working: bool) -> str:
     """The step's time standard against the time it took; in working time durations are in hours, since an
     office day is not 24 of them."""
     t, lang = p.words.t, p.words.lang
@@ -742,10 +746,10 @@ def _timing(p: _Print, r: _Step, working: bool) -> str:
     return "\n".join(lines)
 
 
-def _render_sheet(f: _Sheet, p: _Print) -> bytes:
+def _render_sheet(f: _Sheet, p: PrintSetup) -> bytes:
     t = p.words.t
     head = f"{f.office} · " + t("Lembar persetujuan konten #{id}", id=f.content_id) + f" · {f.title}"
-    pdf = _pdf_class()(p, landscape=False, running_head=head)
+    pdf = pdf_class()(p, landscape=False, running_head=head)
     pdf.set_title(t("Lembar persetujuan konten #{id}", id=f.content_id))
     pdf.set_author(f.office)
     pdf.add_page()
@@ -831,7 +835,7 @@ def _render_sheet(f: _Sheet, p: _Print) -> bytes:
     return bytes(pdf.output())
 
 
-def _signature_boxes(pdf: Any, f: _Sheet, p: _Print) -> None:
+def _signature_boxes(pdf: Any, f: _Sheet, p: PrintSetup) -> None:
     t = p.words.t
     pdf.heading(t("Persetujuan dan tanda tangan"))
     if not f.signatures:
@@ -876,7 +880,7 @@ def _fit(pdf: Any, text: str, width: float) -> str:
     return cleaned + more
 
 
-def _render_register(f: _Register, report: RegisterReport, office: str, query: RegisterQuery, p: _Print) -> bytes:
+def _render_register(f: _Register, report: RegisterReport, office: str, query: RegisterQuery, p: PrintSetup) -> bytes:
     t, lang, w = p.words.t, p.words.lang, p.words
     if query.since or query.until:
         period = (day_text(query.since, lang) if query.since else "…") + " – " + \
@@ -884,7 +888,7 @@ def _render_register(f: _Register, report: RegisterReport, office: str, query: R
     else:
         period = t("seluruh register")
     head = f"{office} · " + t("Register dokumentasi dan konten") + f" · {period}"
-    pdf = _pdf_class()(p, landscape=True, running_head=head)
+    pdf = pdf_class()(p, landscape=True, running_head=head)
     pdf.set_title(t("Register dokumentasi dan konten"))
     pdf.set_author(office)
     pdf.add_page()

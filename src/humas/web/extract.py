@@ -26,6 +26,8 @@ from humas.web.catalog import fields
 SOURCE = Path(__file__).resolve().parents[1]  # src/humas
 WEB = SOURCE / "web"
 CALL = re.compile(r"""_\(\s*(["'])(.+?)\1\s*[,)]""")
+#: the printed documents (humas.reports) take their words as ``t`` (:class:`humas.reports.printable.Words`)
+DOCUMENT_CALL = re.compile(r"""\bt\(\s*(["'])(.+?)\1\s*[,)]""")
 
 def placeholder(expr: ast.expr, taken: set[str]) -> str:
     """A readable placeholder name for an f-string expression, unique within its message."""
@@ -125,7 +127,8 @@ def domain_messages(root: Path = SOURCE) -> dict[str, list[str]]:
 
 
 def ui_messages(web: Path = WEB) -> set[str]:
-    """The ``ui`` catalog's messages: each ``_("…")`` in the templates and pages, and every status and action label."""
+    """The ``ui`` catalog's messages: each ``_("…")`` in the templates and pages, each ``t("…")`` of the printed
+    documents, and every status and action label."""
     from humas.web.i18n import ACTION, STATUS
 
     found: set[str] = set()
@@ -134,6 +137,8 @@ def ui_messages(web: Path = WEB) -> set[str]:
             continue
         for m in CALL.finditer(path.read_text(encoding="utf-8")):
             found.add(m.group(2).replace('\\"', '"'))
+    for path in (SOURCE / "reports").glob("*.py"):
+        found.update(m.group(2) for m in DOCUMENT_CALL.finditer(path.read_text(encoding="utf-8")))
     return found | set(STATUS.values()) | set(ACTION.values())
 
 

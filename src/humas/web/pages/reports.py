@@ -1,4 +1,4 @@
-"""Laporan: per week and account; SVG charts rendered here, and the same numbers as CSV."""
+"""Laporan: per week or range of days and account, with its charts; as CSV and PDF, each chart as PNG."""
 
 from __future__ import annotations
 
@@ -9,19 +9,13 @@ from urllib.parse import urlencode
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from humas.errors import InvalidInput
-from humas.reports.weekly import (
-    LABELS,
-    WeekReport,
-    parse_range,
-    parse_week,
-    report_csv,
-    week_name,
-    week_report,
-)
+from humas.errors import InvalidInput, NotFound
+from humas.reports.charts import CHARTS, to_svg
+from humas.reports.export import chart_png, charts, file_stem, report_pdf
+from humas.reports.printable import office_name
+from humas.reports.weekly import WeekReport, parse_range, parse_week, report_csv, week_name, week_report
 from humas.web.deps import Viewer, humas, page_router, page_viewer, render
-from humas.web.i18n import said, status_text, translator
-from humas.web.svg import stacked_bars
+from humas.web.i18n import document_words, said
 
 router = page_router()
 
@@ -45,42 +39,68 @@ def _report(request: Request, minggu: str, dari: str, sampai: str, account: str,
         return week_report(app.env, s, start, account, end), problem
 
 
+def _query(r: WeekReport, account: str, dari: str, sampai: str) -> str:
+    """The query string that asks for this same report again (for its downloads)."""
+    return urlencode({"minggu": r.week if r.is_week and not r.end else "", "dari": dari, "sampai": sampai,
+                      "account": account})
+
+
 @router.get("/laporan")
 def reports(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], minggu: str = "",
             account: str = "", dari: str = "", sampai: str = "") -> Response:
     app = humas(request)
-    _ = translator(viewer.language)
     r, problem = _report(request, minggu, dari, sampai, account, viewer.language)
     start = r.start
-    legend = {k: _(status_text(k)) for k in LABELS}
-    legend.update({"posts": _("Unggahan"), "comments": _("Komentar"), "within": _("Sesuai standar"),
-                   "late": _("Terlambat")})
-    charts = {
-        "activity": stacked_bars([(a.account, [("posts", a.posts)]) for a in r.accounts],
-                                 title=_("Unggahan per akun"), legend=legend),
-        "sentiment": stacked_bars([(a.account, [(k, a.labels[k]) for k in LABELS]) for a in r.accounts],
-                                  title=_("Komentar per sentimen"), legend=legend),
-        "times": stacked_bars([(st.step, [("within", st.within), ("late", st.late)])
-                               for st in r.steps], title=_("Waktu tanggap"), legend=legend),
-        "engagement": stacked_bars([(e.account, [(k, getattr(e, k) or 0) for k in ("likes", "comments", "shares")])
-                                    for e in r.engagement if e.measured], title=_("Interaksi per akun"),
-                                   legend={"likes": _("Suka"), "comments": _("Komentar"), "shares": _("Dibagikan")}),
-    }
+    query = _query(r, account, dari, sampai)
     return render(request, "reports.html", {
-        "r": r, "charts": charts, "account": account, "accounts": [a.name for a in app.settings.accounts],
+        "r": r, "charts": {k: to_svg(c) for k, c in charts(r, document_words(viewer.language)).items()},
+        "account": account, "accounts": [a.name for a in app.settings.accounts],
         "prev": week_name(start - timedelta(days=7)), "next": week_name(start + timedelta(days=7)),
         "dari": dari, "sampai": sampai, "range_problem": problem,
-        "csv": "/laporan.csv?" + urlencode({"minggu": r.week if r.is_week and not r.end else "", "dari": dari,
-                                            "sampai": sampai, "account": account}),
+        "csv": f"/laporan.csv?{query}", "pdf": f"/laporan.pdf?{query}",
+        "png": {k: f"/laporan/grafik/{k}.png?{query}" for k in CHARTS},
     }, viewer=viewer, status=400 if problem else 200)
+
+
+def _download(request: Request, viewer: Viewer, minggu: str, account: str, dari: str,
+              sampai: str) -> WeekReport:
+    r, problem = _report(request, minggu, dari, sampai, account, viewer.language)
+    if problem:
+        raise InvalidInput(problem)
+    return r
+
+
+def _person(viewer: Viewer) -> str:
+    shown = viewer.display_name.strip()
+    return f"{shown} ({viewer.name})" if shown and shown != viewer.name else viewer.name
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"}
 
 
 @router.get("/laporan.csv")
 def reports_csv(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], minggu: str = "",
                 account: str = "", dari: str = "", sampai: str = "") -> Response:
-    r, problem = _report(request, minggu, dari, sampai, account, viewer.language)
-    if problem:
-        raise InvalidInput(problem)
-    name = r.week if not r.end else f"{r.start.isoformat()}_{(r.until - timedelta(days=1)).isoformat()}"
-    return Response(report_csv(r), media_type="text/csv; charset=utf-8",
-                    headers={"content-disposition": f'attachment; filename="laporan-{name}.csv"'})
+    r = _download(request, viewer, minggu, account, dari, sampai)
+    return Response(report_csv(r), media_type="text/csv; charset=utf-8", headers=_attachment(f"{file_stem(r)}.csv"))
+
+
+@router.get("/laporan.pdf")
+def reports_pdf(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], minggu: str = "",
+                account: str = "", dari: str = "", sampai: str = "") -> Response:
+    app = humas(request)
+    r = _download(request, viewer, minggu, account, dari, sampai)
+    data = report_pdf(r, document_words(viewer.language), office=office_name(app.env), account=account, tz=app.tz,
+                      now=app.clock(), printer=_person(viewer))
+    return Response(data, media_type="application/pdf", headers=_attachment(f"{file_stem(r)}.pdf"))
+
+
+@router.get("/laporan/grafik/{name}.png")
+def reports_png(request: Request, viewer: Annotated[Viewer, Depends(page_viewer)], name: str, minggu: str = "",
+                account: str = "", dari: str = "", sampai: str = "") -> Response:
+    if name not in CHARTS:
+        raise NotFound(f"no chart '{name[:30]}'")
+    r = _download(request, viewer, minggu, account, dari, sampai)
+    data = chart_png(r, name, document_words(viewer.language))
+    return Response(data, media_type="image/png", headers=_attachment(f"{file_stem(r)}-{name}.png"))
