@@ -11,6 +11,7 @@ here, in the library, so that the CLI, the pages and the API share it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import secrets
@@ -36,13 +37,19 @@ from humas.store.models import ApiToken, User, UserRole, WebSession
 log = logging.getLogger("humas.users")
 
 _HASHER = PasswordHasher()  # argon2id with the library's current defaults (RFC 9106 low-memory profile)
-_DUMMY_HASH = _HASHER.hash("humas-timing-equaliser")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "hms_"
 SECRET_FILE = "web-secret.key"
 
 
 # --- passwords --------------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """What an unknown name's password is checked against, so that a login takes as long whether the name exists
+    or not; made on first use (an argon2 hash costs 0.1 s, which no CLI command should pay at start-up)."""
+    return _HASHER.hash("humas-timing-equaliser")
 
 
 def hash_password(password: str) -> str:
@@ -83,7 +90,7 @@ def verify_password(user: User | None, password: str) -> bool:
     """True when ``password`` is ``user``'s; takes as long for an unknown user (no user-name oracle)."""
     if user is None or not user.password_hash or not user.active:
         with contextlib.suppress(VerificationError):
-            _HASHER.verify(_DUMMY_HASH, password + "x")
+            _HASHER.verify(_dummy_hash(), password + "x")
         return False
     try:
         _HASHER.verify(user.password_hash, password)

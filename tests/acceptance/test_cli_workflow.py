@@ -40,8 +40,7 @@ def snapshot(db_url: str) -> str:
 def humas(tmp_path: Path, db_url: str) -> Humas:
     h = Humas(tmp_path, db_url=db_url)
     h("init")
-    for name, role in TEAM.items():
-        h("user", "add", name, "--role", role)
+    h.add_users({name: [role] for name, role in TEAM.items()})
     return h
 
 

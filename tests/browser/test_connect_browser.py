@@ -21,11 +21,14 @@ from typing import Any
 
 import pytest
 
+from humas.app import App
+from humas.config import load_settings
 from humas.testing_graph import FakeGraphServer
 from humas.testing_instagram import FakeInstagramServer
 from humas.testing_oauth import FakeGoogleOAuth, FakeXOAuth
 from humas.testing_x import FakeXServer
 from humas.testing_youtube import FakeYouTubeServer
+from tests.acceptance.cli import add_users
 from tests.browser.test_web_browser import ARGS, PASSWORD, _chromium
 from tests.integration.test_web_helpers import jpeg
 
@@ -112,9 +115,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         for key in ("HUMAS_DATABASE_URL", "HUMAS_DATA_DIR", "HUMAS_USER"):
             env.pop(key, None)
         _humas(env, tmp, "init")  # the four accounts are not connected yet: init does not mind
-        _humas(env, tmp, "user", "add", "admin", "--role", "admin")
-        _humas(env, tmp, "user", "add", "ana", *[a for r in ALL_ROLES for a in ("--role", r)])
-        _set_password(config, env)
+        add_users(App(load_settings(config, environ={})), {"admin": ["admin"], "ana": ALL_ROLES}, PASSWORD)
         log = (tmp / "web.log").open("w")
         proc = subprocess.Popen([sys.executable, "-m", "humas.cli.main", "web", "--host", "127.0.0.1", "--port",
                                  str(port)], env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
@@ -134,21 +135,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             proc.terminate()
             proc.wait(timeout=20)
             log.close()
-
-
-def _set_password(config: Path, env: dict[str, str]) -> None:
-    from humas.app import App
-    from humas.config import load_settings
-    from humas.store.models import User
-    from humas.users import set_password
-
-    app = App(load_settings(config, environ={}))
-    try:
-        with app.db.session() as s:
-            for user in s.query(User).all():
-                set_password(s, user, PASSWORD)
-    finally:
-        app.db.dispose()
 
 
 @pytest.fixture(scope="module")

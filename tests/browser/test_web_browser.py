@@ -27,6 +27,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from humas.app import App
+from humas.config import load_settings
+from tests.acceptance.cli import add_users
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,21 +105,6 @@ class Humas:
         return p.stdout
 
 
-def _set_passwords(h: Humas) -> None:
-    from humas.app import App
-    from humas.config import load_settings
-    from humas.store.models import User
-    from humas.users import set_password
-
-    app = App(load_settings(h.config, environ={}))
-    try:
-        with app.db.session() as s:
-            for user in s.query(User).all():
-                set_password(s, user, PASSWORD)
-    finally:
-        app.db.dispose()
-
-
 @contextlib.contextmanager
 def serving(tmp: Path, users: dict[str, list[str]]) -> Iterator[tuple[str, Humas]]:
     """``humas init``, the users with their roles and the test password, then ``humas web`` on a free port until the
@@ -123,9 +112,7 @@ def serving(tmp: Path, users: dict[str, list[str]]) -> Iterator[tuple[str, Humas
     _chromium()
     h = Humas(tmp)
     h("init")
-    for name, roles in users.items():
-        h("user", "add", name, *[x for r in roles for x in ("--role", r)])
-    _set_passwords(h)
+    add_users(App(load_settings(h.config, environ={})), users, PASSWORD)
     port = _free_port()
     log = (h.tmp / "web.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "humas.cli.main", "web", "--host", "127.0.0.1", "--port",
