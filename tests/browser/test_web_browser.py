@@ -42,6 +42,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "sandi-peramban-123"
 XSS = '<script>window.__xss = 1; alert("xss")</script><img src=x onerror="window.__xss = 2; alert(2)"> Buruk!'
+UNSURE = "Pelayanannya lumayan lah"  # between the tiers for the shipped model (tests/integration/test_review.py)
 NEGATIVE = "Pelayanan di kantor ini buruk sekali, saya kecewa dan marah, tidak ada tanggapan sama sekali!"
 
 CONFIG = """\
@@ -254,6 +255,12 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
         if i == 0:
             person.shot("persetujuan")
         person.click(f"a[href='/konten/{cid}#persetujuan']")
+        if i == 0:  # the approver sees each post as its platform will show it: the photo, the cut, the count
+            x_card = page.locator("article.preview.p-x")
+            assert x_card.locator(".frame img").evaluate("img => img.complete && img.naturalWidth") == 1080
+            assert re.fullmatch(r"\d+ / 280", x_card.locator(".counter").inner_text())
+            assert "#AntiKorupsi" in x_card.locator(".caption").inner_text()
+            assert page.locator("article.preview.p-facebook").count() == 1
         person.click(f"form[action='/konten/{cid}/setujui'] button")
     p = ana.open(f"/konten/{cid}")
     assert "Disetujui" in p.content()
@@ -275,6 +282,8 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     h("sandbox", "comment", x_post["remote_id"], "--text", NEGATIVE, "--author", "warga_kecewa")
     h("sandbox", "comment", x_post["remote_id"], "--text", XSS, "--author", "<b>penyusup</b>")
     h("sandbox", "comment", x_post["remote_id"], "--text", "Terima kasih, sangat bermanfaat!", "--author", "warga")
+    for author in ("warga_a", "warga_b"):  # comments the model is unsure about: the review list
+        h("sandbox", "comment", x_post["remote_id"], "--text", UNSURE, "--author", author)
     h("monitor", "run", "--once")
 
     # the script-injection comment is text; nothing runs
@@ -282,6 +291,17 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     assert p.get_by_text('<script>window.__xss = 1; alert("xss")</script>', exact=False).count() >= 1
     assert p.evaluate("window.__xss") is None
     budi.shot("komentar")
+
+    # budi (Redaktur) ticks both unsure comments on "Perlu ditinjau" and dismisses them in one click
+    p = budi.open("/ditinjau")
+    boxes = p.locator("input[name=ids]")
+    assert boxes.count() == 2 and p.locator("p.text", has_text=UNSURE).count() == 2
+    budi.shot("ditinjau")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    budi.click("button[name=action][value=dismiss]")
+    assert "2 komentar ditandai bukan negatif." in p.content() and p.locator("input[name=ids]").count() == 0
+    assert json.loads(h("review", "list", "--json"))["total"] == 0
 
     # the negative comment's case: ana drafts (Tim Sosial Media), budi approves (Redaktur)
     cases = json.loads(h("cases", "list", "--json"))
