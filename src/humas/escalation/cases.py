@@ -126,15 +126,16 @@ def close_period(env: Env, session: Session, case: Case, now: datetime, outcome:
 
 
 def record(session: Session, case: Case, action: str, actor: str, now: datetime, *, role: str = "", note: str = "",
-           data: dict[str, object] | None = None) -> None:
+           data: dict[str, object] | None = None, flush: bool = True) -> None:
     """One audit entry about a case (status after the transition always included)."""
     audit.append(session, actor=actor, action=action, role=role, subject_type="case", subject_id=case.id, note=note,
-                 data={"status": case.status, "comment": case.comment_id, **(data or {})}, at=now)
+                 data={"status": case.status, "comment": case.comment_id, **(data or {})}, at=now, flush=flush)
 
 
 def open_cases(env: Env, session: Session, items: Sequence[tuple[Comment, str]], now: datetime) -> list[Case]:
     """Open a case for each (comment, reason), the system's action after classification; comments that already
-    have a case are skipped. A few statements for the whole batch (the audit register takes one entry each)."""
+    have a case are skipped. A few statements for the whole batch: the cases, their timers and their register
+    entries are each inserted together."""
     for _, reason in items:
         if reason not in REASONS:
             raise InvalidInput(f"unknown case reason {reason!r}")
@@ -159,7 +160,8 @@ def open_cases(env: Env, session: Session, items: Sequence[tuple[Comment, str]],
         record(session, case, "case.opened", SYSTEM, now, role=path.escalation_role,
                data={"reason": case.reason, "label": comment.label, "p_negative": comment.p_negative,
                      "account": comment.account, "post": comment.post.remote_id,
-                     "comment_remote_id": comment.remote_id})
+                     "comment_remote_id": comment.remote_id}, flush=False)
+    session.flush()  # the batch's timers and register entries, inserted together
     return [case for case, _, _ in opened]
 
 

@@ -52,11 +52,13 @@ def append(
     note: str = "",
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
+    flush: bool = True,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the change it records).
 
     The first append of a transaction takes the chain lock and reads the chain's head; later appends in the same
-    transaction (still holding the lock) continue from the entry appended before them.
+    transaction (still holding the lock) continue from the entry appended before them. ``flush=False`` leaves the
+    entry to the session's next flush, so that the entries of a batch are inserted together (one statement).
     """
     prev_seq, prev_hash = _head(session)
     when = (at or datetime.now(UTC)).astimezone(UTC)
@@ -76,7 +78,8 @@ def append(
     )
     entry.hash = entry_hash(entry.prev_hash, entry)
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     session.info[_HEAD] = (_transaction(session), entry.seq, entry.hash)
     return entry
 
