@@ -9,6 +9,7 @@ from typing import Any
 
 from humas.app import App
 from humas.cycle import CommentCycle
+from humas.errors import HumasError
 
 log = logging.getLogger("humas.daemon")
 
@@ -47,6 +48,10 @@ def daily_recap(app: App) -> None:
 
 
 def retrain_tick(app: App) -> None:
-    report = app.learning().run()
+    try:
+        report = app.learning().run()
+    except HumasError as exc:  # e.g. the training data is not on this server: one line each night, no traceback
+        log.warning("learning: not retrained: %s", exc.message)
+        return
     if report.outcome != "skipped":
         log.info("learning: %s (%s)", report.outcome, report.reason)
