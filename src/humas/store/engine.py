@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,12 +10,16 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from humas.errors import ConfigError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 READ_ONLY = "humas_read_only"
+#: a pooled PostgreSQL connection unused this long is pinged before it is handed out (one round trip)
+PING_AFTER_IDLE_SECONDS = 10.0
+_IDLE_SINCE = "humas_idle_since"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -57,7 +62,9 @@ def make_engine(url: str, **kw: Any) -> Engine:
 
         return engine
     if backend == "postgresql":
-        return create_engine(url, pool_pre_ping=True, **kw)
+        engine = create_engine(url, **kw)
+        _ping_after_idle(engine)
+        return engine
     raise ConfigError(f"database_url: unsupported database {backend!r} (use sqlite or postgresql+psycopg)")
 
 
@@ -106,3 +113,25 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has been idle (a restarted server or a proxy's idle cut
+    shows there), not on every checkout as ``pool_pre_ping`` does: a busy worker checks a connection out several
+    times per job, and each ping was a round trip. A dead connection is replaced before anyone uses it."""
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except Exception:
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection did not answer a ping")
