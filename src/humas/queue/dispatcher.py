@@ -275,20 +275,19 @@ class Dispatcher:
         check_transition([*mine, S.IN_DOUBT], S.PUBLISHED)
         with self.env.db.session() as s:
             own = (PublicationJob.lease_owner == c.token) & PublicationJob.state.in_(mine)
-            res = s.execute(
+            job = s.scalars(  # the fenced mark and the row as it left it, in one statement
                 update(PublicationJob)
                 .where(PublicationJob.id == c.id, own | (PublicationJob.state == S.IN_DOUBT))
                 .values(state=S.PUBLISHED, remote_id=result.remote_id if result else None,
                         remote_url=result.remote_url if result else None,
                         published_at=(result.published_at if result and result.published_at else now),
                         lease_owner=None, lease_until=None, updated_at=now, last_error=note)
+                .returning(PublicationJob)
                 .execution_options(synchronize_session=False)
-            )
-            if res.rowcount != 1:  # type: ignore[attr-defined]
+            ).one_or_none()
+            if job is None:
                 log.warning("job %s: published, but another worker holds it now; it will find the post", c.id)
                 return "lost"
-            job = s.get(PublicationJob, c.id)  # first load in this session: the row as the update left it
-            assert job is not None
             self.completions[job.kind].published(s, job, result, note, now)
         log.info("job %s published: %s", c.id, result.remote_url if result else "(duplicate, no id)")
         return "published"
