@@ -19,7 +19,7 @@ from humas.queue import service
 from humas.store.models import User, UserRole
 from tests.acceptance.cli import Humas
 from tests.acceptance.daemon import ROLES, job_states, stop, wait_for
-from tests.conftest import PG_URL, _pg_schema_url
+from tests.conftest import PG_URL, _pg_schema_url, approve_all
 
 
 def write_config(tmp: Path, latency_ms: int, accounts: int = 1, tick: float = 0.2) -> Path:
@@ -50,8 +50,7 @@ def prepare(h: Humas, cfg: Path, n: int, accounts: int = 1, later: dict[int, flo
             c = wf.create(actor, sop_id="mojokerto-acc", title=f"Kabar {i}", text=f"Kabar nomor {i}",
                           accounts=[f"sbx{i % accounts}"])
             wf.submit(actor, c.id)
-            while c.status == "in_review":
-                wf.approve(actor, c.id)
+            approve_all(app, s, c.id)
             at = app.clock() + timedelta(seconds=(later or {}).get(i, 0.0))
             service.schedule(app.env, s, actor, c.id, at, platform_check=app.platform_check)
     return app

@@ -30,6 +30,7 @@ from humas.testing_x import FakeXServer
 from humas.testing_youtube import FakeYouTubeServer
 from tests.acceptance.cli import add_users
 from tests.browser.test_web_browser import ARGS, PASSWORD, _chromium
+from tests.conftest import approve_all
 from tests.integration.test_web_helpers import jpeg
 
 pytestmark = pytest.mark.browser
@@ -200,8 +201,7 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
             c = wf.create(ana, sop_id="mojokerto-acc", title="Info", text="Narasi",
                           caption="Layanan pengaduan dibuka setiap hari kerja", accounts=["kota-fb", "kota-x"])
             wf.submit(ana, c.id)
-            while c.status == "in_review":
-                wf.approve(ana, c.id)
+            approve_all(app, s, c.id)
             jids = [j.id for j in service.schedule(app.env, s, ana, c.id, service.parse_when(app.env, "now"), None,
                                                    platform_check=app.platform_check)]
             photo = Path(tempfile.mkdtemp()) / "layanan.jpg"
@@ -209,8 +209,7 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
             ig = wf.create(ana, sop_id="mojokerto-acc", title="Foto layanan", text="Narasi", media=[photo],
                            caption="Loket layanan terpadu", accounts=["kota-ig"])
             wf.submit(ana, ig.id)
-            while ig.status == "in_review":
-                wf.approve(ana, ig.id)
+            approve_all(app, s, ig.id)
             jids += [j.id for j in service.schedule(app.env, s, ana, ig.id, service.parse_when(app.env, "now"),
                                                     None, platform_check=app.platform_check)]
             clip = photo.with_name("pelantikan.mp4")
@@ -218,8 +217,7 @@ def test_the_connected_page_publishes_with_the_token_from_the_browser(page: Any,
             yt = wf.create(ana, sop_id="mojokerto-acc", title="Pelantikan pejabat", text="Narasi", media=[clip],
                            caption="Pelantikan hari ini", accounts=["kota-yt"])
             wf.submit(ana, yt.id)
-            while yt.status == "in_review":
-                wf.approve(ana, yt.id)
+            approve_all(app, s, yt.id)
             jids += [j.id for j in service.schedule(app.env, s, ana, yt.id, service.parse_when(app.env, "now"),
                                                     None, platform_check=app.platform_check)]
         app.dispatcher("browser-test").run_due()

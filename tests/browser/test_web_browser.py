@@ -70,10 +70,13 @@ label = "Facebook Page (sandbox)"
 """
 
 USERS = {
-    "ana": ["tim_konten_kreatif", "tim_editor", "pimpinan_redaktur", "tim_sosial_media"],
-    "budi": ["tim_reviu", "redaktur", "penanggung_jawab"],
+    "ana": ["tim_konten_kreatif", "tim_sosial_media"],  # writes, schedules, drafts the answers
+    "budi": ["redaktur"],  # approves at step 8 and decides the escalated comments
+    "citra": ["tim_reviu"], "dodi": ["tim_editor"], "eka": ["pimpinan_redaktur"], "fajar": ["penanggung_jawab"],
     "admin": ["admin"],
 }
+# who approves each step of mojokerto-acc, which separates duties: one person per role (Tim Reviu twice)
+CHAIN = ("citra", "dodi", "citra", "budi", "eka", "fajar")
 
 
 def _chromium() -> str:
@@ -248,8 +251,13 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     ana.click("form[action$='/kirim'] button")
     assert "Ditinjau" in p.content()
 
-    # the chain: budi (Tim Reviu, Redaktur, Penanggung Jawab) and ana (Tim Editor, Pimpinan Redaktur) in turn
-    for i, person in enumerate((budi, ana, budi, budi, ana, budi)):
+    # the chain, one person per role (the SOP separates duties): Tim Reviu, Tim Editor, Tim Reviu again, Redaktur,
+    # Pimpinan Redaktur, Penanggung Jawab
+    approvers = {name: budi if name == "budi" else Person(browser, base, name) for name in CHAIN}
+    for person in approvers.values():
+        if person is not budi:
+            person.login()
+    for i, person in enumerate(approvers[name] for name in CHAIN):
         page = person.open("/persetujuan")
         assert "Sosialisasi Anti Corruption Center" in page.content(), person.name
         if i == 0:
@@ -368,7 +376,7 @@ def test_the_whole_story(server: tuple[str, Humas], browser: Any, tmp_path: Path
     budi.open("/")
     assert budi.page.url.endswith("/login")
 
-    for person in (ana, budi, admin, phone, login):
+    for person in (ana, budi, admin, phone, login, *(p for p in approvers.values() if p is not budi)):
         assert not [e for e in person.events if "dialog" in e or "pageerror" in e], person.events
         person.close()
 
@@ -411,7 +419,7 @@ def test_a_scheduled_post_is_dragged_to_another_time_on_the_calendar(server: tup
     cid = json.loads(h("content", "new", "--sop", "mojokerto-acc", "--title", "Rapat koordinasi pekan depan",
                        "--text", "Narasi singkat.", "--account", "sandbox-x", "--as", "ana", "--json"))["id"]
     h("content", "submit", str(cid), "--as", "ana")
-    for who in ("budi", "ana", "budi", "budi", "ana", "budi"):
+    for who in CHAIN:
         h("content", "approve", str(cid), "--as", who)
     day = datetime.now(ZoneInfo("Asia/Jakarta")).date() + timedelta(days=2)
     h("schedule", str(cid), "--at", f"{day.isoformat()} 10:30", "--as", "ana")
@@ -433,5 +441,71 @@ def test_a_scheduled_post_is_dragged_to_another_time_on_the_calendar(server: tup
     assert p.locator(f"{slot} .event[data-job='{job['id']}']").count() == 1
     moved = next(j for j in json.loads(h("queue", "list", "--json")) if j["id"] == job["id"])
     assert moved["status"] == "scheduled" and moved["run_at"] != job["run_at"]
+    assert not [e for e in ana.events if "pageerror" in e], ana.events
+    ana.close()
+
+
+def test_library_typed_schedule_english_and_the_report_downloads(server: tuple[str, Humas], browser: Any,
+                                                                  tmp_path: Path) -> None:
+    base, h = server
+    ana = Person(browser, base, "ana")
+    ana.ctx.close()
+    ana.ctx = browser.new_context(base_url=base, viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    ana.page = ana.ctx.new_page()
+    ana.page.on("pageerror", lambda e: ana.events.append(f"pageerror: {e}"))
+    ana.login()
+
+    # a photo uploaded once to the media library, then chosen from it for new content
+    p = ana.open("/pustaka")
+    from PIL import Image
+
+    banner = tmp_path / "spanduk-pustaka.jpg"  # not the story's photo: the library keeps one copy of equal files
+    Image.new("RGB", (1080, 1080), (200, 120, 40)).save(banner, "JPEG")
+    p.set_input_files("form[action='/pustaka'] input[name=media]", str(banner))
+    ana.click("form[action='/pustaka'] button[type=submit]")
+    assert "spanduk-pustaka.jpg" in p.content()
+    p = ana.open("/konten/baru")
+    p.fill("input[name=title]", "Pengumuman dari pustaka")
+    p.fill("textarea[name=text]", "Narasi singkat pengumuman.")
+    p.check("input[name=accounts][value=sandbox-facebook]")
+    p.click("details.picker summary")
+    p.locator("details.picker label.thumb", has_text="spanduk-pustaka").locator("input[name=library]").check()
+    ana.click("#content-form button[type=submit]")
+    cid = _content_id(p.url)
+    assert p.locator("article.preview.p-facebook .frame img").count() == 1  # the library's photo, not a new upload
+
+    # approved along the chain, then scheduled by typing into the date-time picker (office time zone)
+    h("content", "submit", str(cid), "--as", "ana")
+    for who in CHAIN:
+        h("content", "approve", str(cid), "--as", who)
+    when = datetime.now(ZoneInfo("Asia/Jakarta")).replace(second=0, microsecond=0) + timedelta(days=3)
+    p = ana.open(f"/konten/{cid}")
+    p.fill(f"form[action='/konten/{cid}/jadwal'] input[name=at]", when.strftime("%Y-%m-%dT%H:%M"))
+    ana.click(f"form[action='/konten/{cid}/jadwal'] button:not([name=now])")
+    assert "Dijadwalkan: 1 unggahan." in p.content()
+    job = next(j for j in json.loads(h("queue", "list", "--json")) if j["content_id"] == cid)
+    assert datetime.fromisoformat(job["run_at"]) == when
+
+    # the whole interface in English at one click, and back
+    ana.click("form[action='/bahasa'] button[name=lang]")
+    assert ana.page.locator("html").get_attribute("lang") == "en" and "Reports" in ana.page.content()
+    ana.click("form[action='/bahasa'] button[name=lang]")
+    assert ana.page.locator("html").get_attribute("lang") == "id"
+
+    # the report over a range of days typed into the date pickers, then downloaded as PDF and a chart as PNG
+    today = datetime.now(ZoneInfo("Asia/Jakarta")).date()
+    p = ana.open("/laporan")
+    p.fill("input[name=dari]", (today - timedelta(days=13)).isoformat())
+    p.fill("input[name=sampai]", today.isoformat())
+    ana.click("form:has(input[name=dari]) button[type=submit]")
+    stem = f"laporan-{(today - timedelta(days=13)).isoformat()}_{today.isoformat()}"
+    with p.expect_download() as pdf:
+        p.click("#report-pdf")
+    assert pdf.value.suggested_filename == f"{stem}.pdf"
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF-")
+    with p.expect_download() as png:
+        p.click("a.chart-png[data-chart=sentiment]")
+    assert png.value.suggested_filename == f"{stem}-sentiment.png"
+    assert Path(png.value.path()).read_bytes().startswith(b"\x89PNG")
     assert not [e for e in ana.events if "pageerror" in e], ana.events
     ana.close()

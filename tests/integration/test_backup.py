@@ -16,7 +16,7 @@ from humas.publisher.sandbox import SandboxPlatform
 from humas.store.engine import sqlite_path
 from humas.store.instance import InstanceLock, PgDaemonLock
 from humas.store.models import AuditEntry, JobState, PublicationJob
-from tests.conftest import add_user
+from tests.conftest import add_user, approve_all
 from tests.integration.test_dispatcher import ALL_ROLES, approved, schedule
 
 ACCOUNTS = [{"name": f"sb-{p}", "platform": "sandbox", "imitates": p, "latency_ms": 80}
@@ -46,8 +46,7 @@ def queue_posts(app: App, tmp_path: Path, n: int) -> list[int]:
             c = wf.create(actor, sop_id="mojokerto-acc", title=f"Info {i}", text="Narasi", caption=f"Kabar ke-{i}",
                           accounts=[str(account)], media=[photo(tmp_path, i)])
             wf.submit(actor, c.id)
-            while c.status == "in_review":
-                wf.approve(actor, c.id)
+            approve_all(app, s, c.id)
         jobs += schedule(app, c.id)
     return jobs
 

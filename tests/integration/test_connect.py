@@ -28,7 +28,7 @@ from humas.store.models import AccountSecret, AccountState, AuditEntry, JobState
 from humas.testing import FakeClock
 from humas.testing_graph import FakeGraphServer
 from humas.testing_oauth import FakeGoogleOAuth, FakeXOAuth
-from tests.conftest import add_user
+from tests.conftest import add_user, approve_all
 
 PAGE, IG_USER, APP_SECRET = "104030201", "17841400000000001", "fake-app-secret-XYZ"
 PUBLIC = "http://127.0.0.1:9"  # nothing listens there: the CLI flow never needs the callback to be reachable
@@ -257,8 +257,7 @@ def _approved(app: App, accounts: list[str], caption: str) -> int:
         a = app.actor(s, "ana2")
         c = wf.create(a, sop_id="mojokerto-acc", title="Info", text="Narasi", caption=caption, accounts=accounts)
         wf.submit(a, c.id)
-        while c.status == "in_review":
-            wf.approve(a, c.id)
+        approve_all(app, s, c.id)
         return c.id
 
 

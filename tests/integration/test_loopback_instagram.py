@@ -52,6 +52,7 @@ from humas.testing import FakeClock
 from humas.testing_instagram import FakeInstagramServer, IGMedia
 from tests.acceptance.cli import Humas
 from tests.acceptance.daemon import ROLES, classified, count, job_states, stopped, wait_for
+from tests.conftest import approve_all
 
 IG = "17841400000000000"
 PAGE = "1234567890"
@@ -671,8 +672,7 @@ credentials = {{ app_secret = "env:T_META_APP_SECRET" }}
                           caption="Pelantikan pejabat administrator hari ini #pemkot", accounts=["kota-ig"],
                           media=[picture])
             wf.submit(actor, c.id)
-            while c.status == "in_review":
-                wf.approve(actor, c.id)
+            approve_all(app, s, c.id)
             service.schedule(app.env, s, actor, c.id, app.clock(), platform_check=app.platform_check)
             job_id = s.execute(select(PublicationJob.id)).scalar_one()
 

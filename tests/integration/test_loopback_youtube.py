@@ -46,6 +46,7 @@ from humas.testing import FakeClock
 from humas.testing_youtube import UPLOAD_PATH, FakeYouTubeServer, YouTubeCall, YouTubeVideo
 from tests.acceptance.cli import Humas
 from tests.acceptance.daemon import ROLES, classified, count, job_states, note_errors, stopped, wait_for
+from tests.conftest import approve_all
 
 START = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)  # 01:00 in Los Angeles: the quota day resets 23 hours later
 CHUNK = 256 * 1024
@@ -554,8 +555,7 @@ def test_humas_run_uploads_once_collects_comments_and_replies_through_faults(
                           text="Wali kota melantik 12 pejabat administrator di Pendopo.",
                           caption="Pelantikan hari ini #pemkot", accounts=["kanal"], media=[clip])
             wf.submit(actor, c.id)
-            while c.status == "in_review":
-                wf.approve(actor, c.id)
+            approve_all(app, s, c.id)
             service.schedule(app.env, s, actor, c.id, app.clock(), platform_check=app.platform_check)
 
         fake.drop_next(path="^/token$")  # the first refresh: no answer (NetworkError, retried)

@@ -38,7 +38,7 @@ def test_print_the_sheet_and_the_register_on_a_phone(server: tuple[str, Humas], 
     cid = str(json.loads(h("content", "new", "--title", "Sosialisasi Gratifikasi", "--text", "Narasi sosialisasi.",
                            "--caption", "Tolak gratifikasi!", "--as", "ana", "--json"))["id"])
     h("content", "submit", cid, "--as", "ana", "--note", "siap ditinjau")
-    h("content", "approve", cid, "--as", "budi", "--note", "data lengkap")
+    h("content", "approve", cid, "--as", "citra", "--note", "data lengkap")
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
@@ -57,7 +57,7 @@ def test_print_the_sheet_and_the_register_on_a_phone(server: tuple[str, Humas], 
             assert download.value.suggested_filename == f"lembar-persetujuan-{cid}-v1.pdf"
             text = pdf_text(sheet)
             for expected in ("LEMBARPERSETUJUANKONTEN", "SosialisasiGratifikasi", "siapditinjau", "datalengkap",
-                             "(budi)", "TimReviu"):
+                             "(citra)", "TimReviu"):
                 assert expected in text, expected
 
             page = ana.open("/register")

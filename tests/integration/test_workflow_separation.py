@@ -1,5 +1,6 @@
 """Separation of duties (SOP option ``distinct_approvers``): the writer of a version and each approver of it are
-different people, and one person approves at most one step of a version. SQLite always, PostgreSQL when set."""
+different people, and one person approves the steps of one role only on a version (both of a role's steps where the
+SOP gives it two). SQLite always, PostgreSQL when set."""
 
 from __future__ import annotations
 
@@ -74,20 +75,35 @@ def test_the_writer_may_not_approve_his_own_version(sep: App) -> None:
     assert state(sep, cid) == ("in_review", "editing")
 
 
-def test_one_person_approves_at_most_one_step_of_a_version(sep: App) -> None:
+def test_one_person_takes_the_steps_of_one_role_only(sep: App) -> None:
+    add_user(sep, "budi", "tim_reviu", "tim_editor")  # the README's old example: reviews and edits
     cid = new(sep, "kreatif")
     act(sep, "kreatif", "submit", cid)
-    act(sep, "reviu", "approve", cid)
-    act(sep, "editor", "approve", cid)
-    err = refused(sep, "reviu", cid)  # the same Tim Reviu member again, on the same version
+    act(sep, "budi", "approve", cid)  # as Tim Reviu
+    err = refused(sep, "budi", cid)  # and not again as Tim Editor, on the same version
     assert (err.reason, err.earlier_step) == ("approved", sep.sops.get("mojokerto-acc").step("reviu").label)
-    act(sep, "reviu2", "approve", cid)
+    act(sep, "editor", "approve", cid)
+    act(sep, "budi", "approve", cid)  # the SOP gives Tim Reviu steps 5 and 7: one member may take both
     act(sep, "dobel", "approve", cid)  # as Redaktur
     assert state(sep, cid) == ("in_review", "persetujuan_pimpinan_redaktur")
     refused(sep, "dobel", cid)  # and not again as Pimpinan Redaktur
     act(sep, "pimred", "approve", cid)
     act(sep, "pj", "approve", cid)
     assert state(sep, cid) == ("approved", "publikasi")
+
+
+def test_an_editor_who_edits_may_not_review_his_edit(sep: App) -> None:
+    add_user(sep, "eko", "tim_editor", "tim_reviu")
+    cid = new(sep, "kreatif")
+    act(sep, "kreatif", "submit", cid)
+    act(sep, "reviu", "approve", cid)
+    with sep.db.session() as s:  # eko edits at the editing step: version 2 is his
+        sep.workflow(s).edit(sep.actor(s, "eko"), cid, ContentChanges(text="Narasi isu, disunting"))
+    act(sep, "eko", "approve", cid)
+    assert state(sep, cid) == ("in_review", "reviu_editing")
+    assert refused(sep, "eko", cid).reason == "author"
+    act(sep, "reviu", "approve", cid)
+    assert state(sep, cid) == ("in_review", "persetujuan_redaktur")
 
 
 def test_a_new_version_is_a_new_separation(sep: App) -> None:
@@ -106,13 +122,15 @@ def test_a_new_version_is_a_new_separation(sep: App) -> None:
     assert state(sep, cid) == ("in_review", "persetujuan_pimpinan_redaktur")
 
 
-def test_the_shipped_acc_preset_lets_one_person_take_both_reviews(team: App) -> None:
-    """Off by default: the SOP gives Tim Reviu steps 5 and 7, and the existing chains rely on it."""
+def test_the_shipped_presets_separate_duties(team: App) -> None:
+    """On in mojokerto-acc as shipped: one Tim Reviu member takes both reviews, and nobody else takes two roles."""
+    add_user(team, "rina", "redaktur", "pimpinan_redaktur", "penanggung_jawab")
     cid = new(team, "kreatif")
     act(team, "kreatif", "submit", cid)
-    for user in ("reviu", "editor", "reviu"):
+    for user in ("reviu", "editor", "reviu", "rina"):
         act(team, user, "approve", cid)
-    assert state(team, cid) == ("in_review", "persetujuan_redaktur")
+    assert refused(team, "rina", cid).earlier_step == team.sops.get("mojokerto-acc").step(
+        "persetujuan_redaktur").label
 
 
 def test_prokopim_preset_separates_designer_and_verifier(app: App, tmp_path: Path) -> None:

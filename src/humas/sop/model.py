@@ -160,7 +160,7 @@ class SOP(_Model):
     negative ones go through ``response_steps`` and are escalated to ``escalation_role``.
     ``cadence``: how often the SOP expects a publication, as a duration (``"1w"``), if it says.
     ``distinct_approvers``: separation of duties on the content chain: whoever wrote a version may not approve it,
-    and one person may not approve two steps of the same version.
+    and one person may not approve steps of two roles on the same version (two steps of one role, yes).
     ``plan_steps``: the monthly content plan's chain (meeting, proposed items, approval), when the SOP plans a
     month ahead; the approved items become content under ``steps``.
     ``inventory_steps``: the documentation equipment inventory round's chain (assignments, the check, the record),

@@ -401,24 +401,32 @@ class Workflow:
         return c, step
 
     def _check_distinct(self, actor: Actor, c: Content, sop: SOP, step: Step) -> None:
-        """Separation of duties: the author of this version and each approver of it are different people."""
-        author = self.s.execute(
-            select(ContentVersion.created_by_id).where(ContentVersion.content_id == c.id,
-                                                       ContentVersion.version == c.version)
-        ).scalar_one_or_none()
-        if author == actor.id:
+        """Separation of duties: the author of this version and each approver of it are different people (except
+        where the author edited at this very step and now hands the edit on); where the SOP gives one role two steps
+        (mojokerto-acc's Tim Reviu checks the draft and then the edit), one member of that role may take both."""
+        written = self.s.execute(
+            select(ContentVersion.created_by_id, ContentVersion.created_at).where(
+                ContentVersion.content_id == c.id, ContentVersion.version == c.version)
+        ).one_or_none()
+        period = self.open_period(c)
+        # at an editable step, the approval of whoever edited there hands the edit on (mojokerto-acc's Tim Editor
+        # "menyampaikan hasil editing kepada tim reviu"); it is reviewed at a later step, by someone else
+        handing_on = (written is not None and step.editable and period is not None and period.step_id == step.id
+                      and written.created_at >= period.entered_at)
+        if written is not None and written.created_by_id == actor.id and not handing_on:
             raise AnotherApproverNeeded(
                 f"user '{actor.name}' wrote version {c.version} of content {c.id} and may not approve it at step "
                 f"'{step.label}': SOP '{sop.id}' requires another person (distinct_approvers)",
                 reason="author", step=step.label,
             )
-        earlier = self.s.execute(
+        approved = self.s.execute(
             select(Decision.step_id).where(Decision.content_id == c.id, Decision.valid.is_(True),
                                            Decision.outcome == "approved", Decision.version_hash == c.version_hash,
                                            Decision.user_id == actor.id).order_by(Decision.id)
-        ).scalars().first()
+        ).scalars()
+        earlier = next((s for s in approved if _role_of(sop, s) != step.role), None)
         if earlier is not None:
-            label = sop.step(earlier).label
+            label = sop.step(earlier).label if _role_of(sop, earlier) else earlier
             raise AnotherApproverNeeded(
                 f"user '{actor.name}' already approved step '{label}' of this version of content {c.id} and may "
                 f"not also approve step '{step.label}': SOP '{sop.id}' requires another person (distinct_approvers)",
@@ -520,3 +528,11 @@ class Workflow:
                 "note": e.note, "version_hash": e.version_hash, "data": e.data,
             })
         return out
+
+
+def _role_of(sop: SOP, step_id: str) -> str:
+    """The role of the SOP's step ``step_id``; empty for a step the SOP no longer has."""
+    try:
+        return sop.step(step_id).role
+    except KeyError:
+        return ""
