@@ -10,11 +10,14 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
+import http.server
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, Self, cast
 
 from humas.errors import (
     AlreadyPublished,
@@ -63,6 +66,56 @@ def _aware(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         raise ValueError(f"naive datetime {dt!r}: pass a timezone-aware one")
     return dt.astimezone(UTC)
+
+
+class LoopbackServer(abc.ABC):
+    """The lifecycle every loopback fake shares: an HTTP server on 127.0.0.1 in a thread of its own, started and
+    stopped by ``with`` (or ``start``/``stop``), its address in :attr:`url`. A fake makes its server in
+    :meth:`_make_server`."""
+
+    thread_name = "fake-server"
+    _httpd: http.server.HTTPServer | None = None
+    _thread: threading.Thread | None = None
+
+    @abc.abstractmethod
+    def _make_server(self) -> http.server.HTTPServer:
+        """A server bound to 127.0.0.1 on a free port, whose handler answers as this fake."""
+
+    def start(self) -> Self:
+        if self._httpd is None:
+            self._httpd = self._make_server()
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
+                                            name=self.thread_name, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+            self._httpd = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _url_or_none(self) -> str | None:
+        if self._httpd is None:
+            return None
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, the adapter's ``api_base``; the server must be started."""
+        url = self._url_or_none()
+        if url is None:
+            raise InvalidInput(f"{type(self).__name__} is not started")
+        return url
 
 
 class FakeClock:

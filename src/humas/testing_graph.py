@@ -24,10 +24,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from humas.errors import (
-    InvalidInput,
     NotFound,
 )
-from humas.testing import _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
+from humas.testing import LoopbackServer, _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
 
 __all__ = ["GRAPH_ERRORS", "FakeGraphServer", "GraphCall", "GraphComment", "GraphPhoto", "GraphPost", "graph_error"]
 
@@ -193,7 +192,7 @@ class _GraphHTTPServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _GraphHandler)
 
 
-class FakeGraphServer:
+class FakeGraphServer(LoopbackServer):
     """A real HTTP server on 127.0.0.1 (a free port, one thread) speaking the Graph API wire format for what
     :class:`~humas.publisher.facebook.FacebookPageAdapter` calls (``platform-apis.md`` §2), with an in-memory store.
 
@@ -226,6 +225,8 @@ class FakeGraphServer:
     ``drop_next`` inject errors; every request is recorded in ``calls``, and an exception raised while answering
     (a malformed request, a bug in the fake) in ``server_errors`` (answered as HTTP 500, code 1).
     """
+
+    thread_name = "fake-graph"
 
     def __init__(
         self,
@@ -264,50 +265,14 @@ class FakeGraphServer:
         self._faults: list[_Fault] = []
         self._seq = 0
         self._lock = threading.RLock()
-        self._httpd: _GraphHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeGraphServer:
-        if self._httpd is None:
-            self._httpd = _GraphHTTPServer(self)
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-graph", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._httpd = self._thread = None
-
-    def __enter__(self) -> FakeGraphServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _make_server(self) -> http.server.HTTPServer:
+        return _GraphHTTPServer(self)
 
     def __repr__(self) -> str:
         return f"FakeGraphServer(page_id={self.page_id!r}, url={self._url_or_none()!r})"
-
-    def _url_or_none(self) -> str | None:
-        if self._httpd is None:
-            return None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``, the adapter's ``api_base``; the server must be started."""
-        url = self._url_or_none()
-        if url is None:
-            raise InvalidInput("FakeGraphServer is not started")
-        return url
 
     # --- scripting ----------------------------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import http.server
 import re
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -165,6 +164,8 @@ class FakeInstagramServer(FakeGraphServer):
     :attr:`on_media_published` runs (under the fake's lock) for each media ``media_publish`` stores.
     """
 
+    thread_name = "fake-instagram"
+
     def __init__(
         self,
         *,
@@ -200,17 +201,8 @@ class FakeInstagramServer(FakeGraphServer):
         self.media_url_checks: list[tuple[str, int | None, str]] = []  # (url, HTTP status, content type)
         self._container_failures: list[str] = []  # status texts the next created containers end with
 
-    def start(self) -> FakeInstagramServer:
-        if self._httpd is None:
-            self._httpd = _IGHTTPServer(self)
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="fake-instagram", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def __enter__(self) -> FakeInstagramServer:
-        return self.start()
+    def _make_server(self) -> http.server.HTTPServer:
+        return _IGHTTPServer(self)
 
     def __repr__(self) -> str:
         return f"FakeInstagramServer(ig_user_id={self.ig_user_id!r}, url={self._url_or_none()!r})"

@@ -15,6 +15,7 @@ The authorize endpoint answers the browser with a redirect to ``redirect_uri`` c
 
 from __future__ import annotations
 
+import abc
 import base64
 import hashlib
 import http.server
@@ -28,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from humas.errors import InvalidInput
+from humas.testing import LoopbackServer
 
 __all__ = ["FakeGoogleOAuth", "FakeOAuthServer", "FakeXOAuth", "OAuthCall"]
 
@@ -97,7 +98,7 @@ class _Server(http.server.ThreadingHTTPServer):
 Answer = tuple[int, dict[str, str], bytes]
 
 
-class FakeOAuthServer:
+class FakeOAuthServer(LoopbackServer):
     """An OAuth 2.0 authorization server with the authorization-code grant (PKCE S256) and refresh tokens.
 
     Clients authenticate with HTTP Basic or ``client_secret`` in the form; a public client (no secret) sends only
@@ -125,43 +126,14 @@ class FakeOAuthServer:
         self._deny = False
         self._failures: list[tuple[int, dict[str, str]]] = []
         self._lock = threading.RLock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeOAuthServer:
-        if self._httpd is None:
-            self._httpd = _Server(self)
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                                            name=f"fake-{self.prefix}", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._httpd = self._thread = None
-
-    def __enter__(self) -> FakeOAuthServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _make_server(self) -> http.server.HTTPServer:
+        return _Server(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r})"
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``: the account's ``api_base``."""
-        if self._httpd is None:
-            raise InvalidInput(f"{type(self).__name__} is not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     @property
     def authorize_url(self) -> str:
@@ -292,11 +264,13 @@ class FakeOAuthServer:
             body["refresh_token"] = rt
         return body
 
+    @abc.abstractmethod
     def _unauthorized(self) -> Answer:
-        raise NotImplementedError
+        """The platform's answer to a resource request without a valid token."""
 
+    @abc.abstractmethod
     def _resource(self, method: str, path: str, params: dict[str, str], token: _Token) -> Answer:
-        raise NotImplementedError
+        """The platform's answer to a resource request with a valid ``token``."""
 
 
 class FakeXOAuth(FakeOAuthServer):

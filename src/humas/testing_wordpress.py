@@ -21,8 +21,8 @@ from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from humas.errors import InvalidInput, NotFound
-from humas.testing import _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
+from humas.errors import NotFound
+from humas.testing import LoopbackServer, _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
 
 __all__ = ["EDITOR", "WP_ERRORS", "FakeWordPressServer", "WPCall", "WPComment", "WPMedia", "WPPost", "WPTerm",
            "wp_error"]
@@ -225,7 +225,7 @@ class _Server(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
 
 
-class FakeWordPressServer:
+class FakeWordPressServer(LoopbackServer):
     """A real HTTP server on 127.0.0.1 (a free port) speaking a WordPress site's REST API for what
     :class:`~humas.publisher.wordpress.WordPressAdapter` calls (``platform-apis.md`` §8), with an in-memory site.
 
@@ -250,6 +250,8 @@ class FakeWordPressServer:
     the API, for a scripted public; every request is recorded in ``calls``, and an exception raised while answering
     in ``server_errors`` (answered as HTTP 500 ``internal_server_error``).
     """
+
+    thread_name = "fake-wordpress"
 
     def __init__(
         self,
@@ -280,49 +282,14 @@ class FakeWordPressServer:
         self._comment_seq = 0
         self._term_seq = 1
         self._lock = threading.RLock()
-        self._httpd: _Server | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeWordPressServer:
-        if self._httpd is None:
-            self._httpd = _Server(self)
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                                            name="fake-wordpress", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            if self._thread is not None:
-                self._thread.join(timeout=5)
-            self._httpd = self._thread = None
-
-    def __enter__(self) -> FakeWordPressServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _make_server(self) -> http.server.HTTPServer:
+        return _Server(self)
 
     def __repr__(self) -> str:
         return f"FakeWordPressServer(user={self.user.username!r}, url={self._url_or_none()!r})"
-
-    def _url_or_none(self) -> str | None:
-        if self._httpd is None:
-            return None
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>``, the site root (the adapter's ``api_base``); the server must be started."""
-        url = self._url_or_none()
-        if url is None:
-            raise InvalidInput("FakeWordPressServer is not started")
-        return url
 
     # --- scripting ----------------------------------------------------------------------------------------------
 

@@ -269,6 +269,8 @@ class FakeXServer(FakeXOAuth):
     ``server_errors`` (answered 500).
     """
 
+    thread_name = "fake-x-api"
+
     def __init__(self, *, client_id: str = "fake-x-client", client_secret: str | None = "fake-x-secret",
                  user_id: str = "1590000000000000001", username: str = "humaskota",
                  clock: Callable[[], datetime] | None = None, processing_seconds: float = 10.0,
@@ -289,16 +291,8 @@ class FakeXServer(FakeXOAuth):
         self._seq = 0
         self._lock = threading.RLock()
 
-    def start(self) -> FakeXServer:
-        if self._httpd is None:
-            self._httpd = _XHTTPServer(self)
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                                            name="fake-x-api", daemon=True)
-            self._thread.start()
-        return self
-
-    def __enter__(self) -> FakeXServer:
-        return self.start()
+    def _make_server(self) -> http.server.HTTPServer:
+        return _XHTTPServer(self)
 
     # --- scripting ----------------------------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ import http.server
 import json
 import re
 import secrets
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -274,6 +273,8 @@ class FakeYouTubeServer(FakeGoogleOAuth):
     and an exception raised while answering in ``server_errors`` (answered 503 ``backendError``).
     """
 
+    thread_name = "fake-youtube"
+
     default_scopes: ClassVar[tuple[str, ...]] = (SCOPE_UPLOAD, SCOPE_FORCE_SSL)
 
     def __init__(self, *, client_id: str = "fake-google.apps.googleusercontent.com",
@@ -301,16 +302,8 @@ class FakeYouTubeServer(FakeGoogleOAuth):
 
     # --- lifecycle ----------------------------------------------------------------------------------------------
 
-    def start(self) -> FakeYouTubeServer:
-        if self._httpd is None:
-            self._httpd = _YouTubeHTTPServer(self)
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                                            name="fake-youtube", daemon=True)
-            self._thread.start()
-        return self
-
-    def __enter__(self) -> FakeYouTubeServer:
-        return self.start()
+    def _make_server(self) -> http.server.HTTPServer:
+        return _YouTubeHTTPServer(self)
 
     # --- scripting ----------------------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ completes the flow), or an admin pastes the URL it landed on into ``humas accoun
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import logging
 import secrets
@@ -387,7 +388,7 @@ def _option(acc: AccountConfig, key: str) -> str:
     return str(value)
 
 
-class _Flow:
+class _Flow(abc.ABC):
     """One platform's flow for one account."""
 
     pkce = True
@@ -403,8 +404,9 @@ class _Flow:
         value = self.acc.options.get("api_base")
         return str(value).rstrip("/") if value else None
 
+    @abc.abstractmethod
     def client(self) -> tuple[str, str | None]:
-        raise NotImplementedError
+        """The account's OAuth client id and secret (None: a public client, PKCE only)."""
 
     def token_auth_method(self, secret: str | None) -> str:
         return "client_secret_basic" if secret else "none"
@@ -420,10 +422,10 @@ class _Flow:
             session.mount(prefix, adapter)
         return session
 
+    @abc.abstractmethod
     def exchange(self, oauth: Any, http: requests.Session, url: str, state: str, verifier: str,
                  now: datetime) -> Grant:
         """Exchange the code in ``url`` (``oauth`` sends its token on its own requests; ``http`` sends none)."""
-        raise NotImplementedError
 
 
 def _graph_version() -> str:
@@ -551,6 +553,7 @@ class _GoogleFlow(_Flow):
 
 
 def _flow(acc: AccountConfig) -> _Flow:
-    flows: dict[Platform, type[_Flow]] = {Platform.X: _XFlow, Platform.FACEBOOK: _MetaFlow,
-                                          Platform.INSTAGRAM: _MetaFlow, Platform.YOUTUBE: _GoogleFlow}
+    flows: dict[Platform, Callable[[AccountConfig], _Flow]] = {Platform.X: _XFlow, Platform.FACEBOOK: _MetaFlow,
+                                                             Platform.INSTAGRAM: _MetaFlow,
+                                                             Platform.YOUTUBE: _GoogleFlow}
     return flows[acc.platform](acc)
