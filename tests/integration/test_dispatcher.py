@@ -11,6 +11,7 @@ from humas.app import App
 from humas.errors import InvalidInput, InvalidTransition, NotFound, RequirementsNotMet
 from humas.publisher.base import Platform
 from humas.queue import service
+from humas.store import audit
 from humas.store.models import AccountState, Content, JobState, Post, PublicationJob
 from humas.testing import FakeClock, FakePlatform
 from tests.conftest import add_user, approve_all
@@ -293,3 +294,72 @@ def test_the_dispatcher_waits_until_the_next_due_job_and_never_spins(pub: App) -
         s.get(PublicationJob, jid).run_at = pub.clock() - timedelta(seconds=1)  # type: ignore[union-attr]
     report = d.tick()
     assert report.claimed == 0 and d.next_wait(report, 30.0) == 30.0
+
+
+class Slow(FakePlatform):
+    """Each call takes two seconds of the app's clock; ``seen`` holds every job's state at the time of each call."""
+
+    def __init__(self, *, app: App, **kw) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(clock=app.clock, **kw)
+        self.app = app
+        self.seen: list[dict[int, str]] = []
+
+    def publish(self, req, ckpt):  # type: ignore[no-untyped-def]
+        with self.app.db.read() as s:
+            self.seen.append({j.id: j.state for j in s.scalars(select(PublicationJob))})
+        self.app.clock.advance(seconds=2)  # type: ignore[attr-defined]
+        return super().publish(req, ckpt)
+
+
+def test_a_batch_is_marked_together_and_a_mark_waits_at_most_a_second_of_calls(pub: App) -> None:
+    f = Slow(app=pub, account="sandbox-x", platform=Platform.X)
+    pub.adapters.override("sandbox-x", f)
+    cids = [approved(pub, ["sandbox-x"], caption=f"Kabar {i}") for i in range(3)]
+    j1, j2, j3 = (schedule(pub, c)[0] for c in cids)
+    report = pub.dispatcher("w").tick()
+    assert report.claimed == 3 and report.outcomes == {"published": 3}
+    # the first mark waits for the second call (sent within the second), both are written before the third call
+    assert [{j: seen[j] for j in (j1, j2)} for seen in f.seen] == [
+        {j1: JobState.SENDING, j2: JobState.CLAIMED},
+        {j1: JobState.SENDING, j2: JobState.SENDING},
+        {j1: JobState.PUBLISHED, j2: JobState.PUBLISHED},
+    ]
+    assert all(job(pub, j).state == JobState.PUBLISHED for j in (j1, j2, j3)) and len(f.published) == 3
+    with pub.db.read() as s:
+        actions = [e.action for e in audit.entries(s) if e.action in ("job.published", "content.published")]
+    assert actions == ["job.published", "job.published", "content.published", "content.published",
+                       "job.published", "content.published"]
+
+
+class Failing:
+    """A completion that cannot write one job's outcome (a bug, a constraint): it raises whenever that job is in
+    the batch it is given."""
+
+    def __init__(self, inner, bad: int) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.bad = inner, bad
+
+    def published(self, session, done, now):  # type: ignore[no-untyped-def]
+        if any(d.job.id == self.bad for d in done):
+            raise RuntimeError("cannot record this one")
+        self.inner.published(session, done, now)
+
+    def failed(self, *a, **kw):  # type: ignore[no-untyped-def]
+        self.inner.failed(*a, **kw)
+
+
+def test_a_mark_that_cannot_be_written_leaves_only_its_job_in_doubt_and_it_is_never_sent_twice(pub: App) -> None:
+    from humas.queue.dispatcher import Dispatcher
+
+    f = fake(pub)
+    cids = [approved(pub, ["sandbox-x"], caption=f"Kabar {i}") for i in range(3)]
+    j1, j2, j3 = (schedule(pub, c)[0] for c in cids)
+    completions = dict(pub.completions())
+    completions["post"] = Failing(completions["post"], bad=j2)
+    d = Dispatcher(pub.env, "w", adapter_for=pub.adapters.get, states=pub.account_states, completions=completions)
+    assert d.tick().outcomes == {"published": 2, "error": 1}
+    assert [job(pub, j).state for j in (j1, j2, j3)] == [JobState.PUBLISHED, JobState.IN_DOUBT, JobState.PUBLISHED]
+    assert "posted, but not recorded" in job(pub, j2).last_error and len(f.published) == 3
+    pub.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    pub.dispatcher("w").run_due()  # the platform is asked: the post is there, so it is marked, not sent again
+    assert job(pub, j2).state == JobState.PUBLISHED and len(f.published) == 3
+    assert content_status(pub, cids[1]) == "published"

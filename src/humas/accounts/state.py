@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from humas.config import Settings
 from humas.store.models import AccountState
+
+
+@dataclass(frozen=True)
+class Pace:
+    """What an account's pacing looks at: its last post and its count on its (local) ``day``."""
+
+    last_published_at: datetime | None = None
+    day: str = ""
+    published_today: int = 0
+
+    def after_post(self, now: datetime, day: str) -> Pace:
+        return Pace(now, day, (self.published_today if self.day == day else 0) + 1)
 
 
 class AccountStates:
@@ -40,24 +55,28 @@ class AccountStates:
     def local_day(self, now: datetime) -> str:
         return now.astimezone(self.tz).date().isoformat()
 
-    def next_allowed(self, session: Session, name: str, now: datetime) -> datetime | None:
+    def paces(self, session: Session, names: Iterable[str]) -> dict[str, Pace]:
+        """The pacing state of ``names`` in one read (an account without a row has published nothing yet)."""
+        wanted = set(names)
+        rows = session.scalars(select(AccountState).where(AccountState.name.in_(wanted))).all() if wanted else ()
+        found = {r.name: Pace(r.last_published_at, r.day, r.published_today) for r in rows}
+        return {n: found.get(n, Pace()) for n in wanted}
+
+    def next_allowed(self, name: str, pace: Pace, now: datetime) -> datetime | None:
         """When the account may post next under its pacing; None when it may post now."""
         pacing = self.settings.account(name).pacing
-        row = self.get(session, name)
         later: list[datetime] = []
-        if pacing.min_gap_seconds and row.last_published_at is not None:
-            free_at = row.last_published_at + timedelta(seconds=pacing.min_gap_seconds)
+        if pacing.min_gap_seconds and pace.last_published_at is not None:
+            free_at = pace.last_published_at + timedelta(seconds=pacing.min_gap_seconds)
             if free_at > now:
                 later.append(free_at)
-        if pacing.daily_cap is not None and row.day == self.local_day(now) and row.published_today >= pacing.daily_cap:
+        capped = pacing.daily_cap is not None and pace.published_today >= pacing.daily_cap
+        if capped and pace.day == self.local_day(now):
             tomorrow = now.astimezone(self.tz).date() + timedelta(days=1)
             later.append(datetime.combine(tomorrow, time(0, 0), tzinfo=self.tz))
         return max(later) if later else None
 
     def record_published(self, session: Session, name: str, now: datetime) -> None:
         row = self.get(session, name)
-        day = self.local_day(now)
-        if row.day != day:
-            row.day, row.published_today = day, 0
-        row.published_today += 1
-        row.last_published_at = now
+        pace = Pace(row.last_published_at, row.day, row.published_today).after_post(now, self.local_day(now))
+        row.last_published_at, row.day, row.published_today = pace.last_published_at, pace.day, pace.published_today

@@ -12,6 +12,7 @@ inside the dispatcher's transaction (``session``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -21,7 +22,8 @@ from humas.escalation.cases import SYSTEM, ResponsePath, close_period, record
 from humas.escalation.notices import reply_failed
 from humas.monitor.store import store_comments
 from humas.notify import Notifier
-from humas.publisher.base import PublishResult, RemoteComment
+from humas.publisher.base import RemoteComment
+from humas.queue.jobs import Published
 from humas.store import audit
 from humas.store.models import Case, CaseStatus, PublicationJob
 
@@ -35,11 +37,12 @@ class ReplyCompletion:
         self.env = env
         self.notifier = notifier
 
-    def published(self, session: Session, job: PublicationJob, result: PublishResult | None, note: str,
-                  now: datetime) -> None:
-        audit.append(session, actor=SYSTEM, action="reply.published", subject_type="job", subject_id=job.id,
-                     note=note, data={"case": job.case_id, "remote_id": job.remote_id}, at=now)
-        self.posted(session, job, job.remote_id or "", job.remote_url)
+    def published(self, session: Session, done: Sequence[Published], now: datetime) -> None:
+        for d in done:
+            job = d.job
+            audit.append(session, actor=SYSTEM, action="reply.published", subject_type="job", subject_id=job.id,
+                         note=d.note, data={"case": job.case_id, "remote_id": job.remote_id}, at=now)
+            self.posted(session, job, job.remote_id or "", job.remote_url)
 
     def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:
         self.refused(session, job, message, rejected=rejected)

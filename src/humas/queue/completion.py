@@ -3,12 +3,12 @@
 The dispatcher knows how to send a job and which outcome it had; what that outcome means for the stage the job
 came from (a post for content, a reply for a case) is that stage's business. The composition root registers one
 :class:`Completion` per job kind; each runs inside the dispatcher's transaction for the outcome, after the job's
-own state was written.
+own state was written. The posts of one claimed batch are completed together, in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from humas.accounts.state import AccountStates
 from humas.env import Env
 from humas.notify import Notifier
-from humas.publisher.base import PublishResult
-from humas.queue.service import settle_content
+from humas.queue.jobs import Published
+from humas.queue.service import settle_contents
 from humas.queue.states import TERMINAL_STATES
 from humas.store import audit
 from humas.store.models import Content, ContentStatus, JobState, Post, PublicationJob
@@ -31,9 +31,8 @@ SYSTEM = "humas"
 class Completion(Protocol):
     """One job kind's outcomes. Both run in the dispatcher's transaction (``session``) and must be idempotent."""
 
-    def published(self, session: Session, job: PublicationJob, result: PublishResult | None, note: str,
-                  now: datetime) -> None:
-        """The job's post or reply is on the platform (``result`` None: a duplicate without an id)."""
+    def published(self, session: Session, done: Sequence[Published], now: datetime) -> None:
+        """These jobs' posts or replies are on the platform (their rows already say ``published``)."""
         ...
 
     def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:
@@ -53,23 +52,25 @@ class PostCompletion:
         self.states = states
         self.notifier = notifier
 
-    def published(self, session: Session, job: PublicationJob, result: PublishResult | None, note: str,
-                  now: datetime) -> None:
-        self.states.record_published(session, job.account, now)
-        if result is not None and result.remote_id:
-            session.add(Post(job_id=job.id, content_id=job.content_id, account=job.account, platform=job.platform,
-                             remote_id=result.remote_id, remote_url=result.remote_url,
-                             published_at=job.published_at or now, next_poll_at=now))
-        audit.append(session, actor=SYSTEM, action="job.published", subject_type="job", subject_id=job.id,
-                     note=note, data={"content": job.content_id, "account": job.account,
-                                      "remote_id": job.remote_id, "remote_url": job.remote_url}, at=now)
-        if job.content_id is not None:
-            settle_content(self.env, session, job.content_id, SYSTEM)
+    def published(self, session: Session, done: Sequence[Published], now: datetime) -> None:
+        with session.no_autoflush:  # the batch's posts and register entries go in together
+            for d in done:
+                job, result = d.job, d.result
+                self.states.record_published(session, job.account, now)
+                if result is not None and result.remote_id:
+                    session.add(Post(job_id=job.id, content_id=job.content_id, account=job.account,
+                                     platform=job.platform, remote_id=result.remote_id, remote_url=result.remote_url,
+                                     published_at=job.published_at or now, next_poll_at=now))
+                audit.append(session, actor=SYSTEM, action="job.published", subject_type="job", subject_id=job.id,
+                             note=d.note, data={"content": job.content_id, "account": job.account,
+                                                "remote_id": job.remote_id, "remote_url": job.remote_url},
+                             at=now, flush=False)
+        settle_contents(self.env, session, [d.job.content_id for d in done if d.job.content_id is not None], SYSTEM)
 
     def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:
         if job.content_id is None:
             return
-        settle_content(self.env, session, job.content_id, SYSTEM)
+        settle_contents(self.env, session, [job.content_id], SYSTEM)
         if rejected:
             self._return_to_editor(session, job, message)
 

@@ -3,6 +3,11 @@
 Errors drive states (queue.md §5): ``RetryLater``/``RateLimited``/``QuotaExhausted`` → ``retry_wait``;
 ``ContentRejected`` → ``failed`` and back to the editor; ``AuthExpired`` → the account is paused;
 ``OutcomeUnknown`` or a worker that died mid-call → ``in_doubt``, resolved only by ``find_published``.
+
+A tick reads its claimed batch in one session and writes the ``published`` marks of the batch together, in one
+transaction (one register lock, one insert of the batch's entries), after its last call or once the oldest mark
+has waited :data:`MARK_WITHIN`. Until then a sent job stays ``sending``: a worker that dies holding marks leaves
+them ``in_doubt``, and the platform is asked before anything is sent again.
 """
 
 from __future__ import annotations
@@ -14,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import select, update
+from sqlalchemy.orm import lazyload
 
 from humas.accounts.drafts import draft_for
-from humas.accounts.state import AccountStates
+from humas.accounts.state import AccountStates, Pace
 from humas.env import Env
 from humas.errors import (
     AlreadyPublished,
@@ -34,7 +39,7 @@ from humas.errors import (
 from humas.publisher.base import AdapterFor, CommentRef, PlatformAdapter, PublishRequest, PublishResult
 from humas.queue import jobs
 from humas.queue.completion import SYSTEM, Completions
-from humas.queue.jobs import Claim
+from humas.queue.jobs import Claim, Published
 from humas.queue.states import check as check_transition
 from humas.store import audit
 from humas.store.models import Content, JobState, PublicationJob
@@ -43,6 +48,10 @@ log = logging.getLogger("humas.queue")
 S = JobState
 #: A platform that names its own wait (IG container still processing, reset times) may ask this many times.
 PLATFORM_WAITS_MAX = 60
+#: The longest a sent job waits for its batch's ``published`` mark before the next call (it is ``sending`` till then).
+MARK_WITHIN = timedelta(seconds=1)
+#: What :meth:`Dispatcher.process` answers for a job whose ``published`` mark waits for its batch.
+SENT = "sent"
 
 Notify = Callable[[str, str, str], None]  # (kind, subject, message)
 
@@ -55,6 +64,37 @@ class TickReport:
 
     def add(self, outcome: str) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+
+@dataclass
+class _Job:
+    """What the batch's read learned about one claimed job (``problem``: raised when the job is processed)."""
+
+    account: str
+    kind: str
+    checkpoint: dict[str, Any]
+    request: PublishRequest | None = None
+    problem: Exception | None = None
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """A job the platform has; its ``published`` mark is written with its batch's."""
+
+    claim: Claim
+    result: PublishResult | None
+    note: str
+    from_claim: bool  # an in-doubt job found on the platform: still ``claimed``, never ``sending``
+    at: datetime
+
+
+@dataclass
+class Batch:
+    """One tick's claimed jobs, read together, and the sent ones whose ``published`` marks are not written yet."""
+
+    jobs: dict[int, _Job] = field(default_factory=dict)
+    paces: dict[str, Pace] = field(default_factory=dict)
+    sent: list[_Sent] = field(default_factory=list)
 
 
 class JobCheckpoint:
@@ -108,13 +148,26 @@ class Dispatcher:
             log.warning("%d job(s) in doubt: their worker stopped during the platform call", report.reaped)
         claims = jobs.claim(self.env.db, self.owner, now=now, lease=self.lease, limit=self.env.settings.queue.batch)
         report.claimed = len(claims)
-        for c in claims:
-            if self.stopping():
-                break
-            report.add(self.process(c))
+        batch = self.read(claims)
+        try:
+            for c in claims:
+                if self.stopping():
+                    break
+                if batch.sent and self.env.clock() - batch.sent[0].at >= MARK_WITHIN:
+                    self._mark(batch, report)
+                outcome = self.process(c, batch)
+                if outcome != SENT:
+                    report.add(outcome)
+        finally:
+            self._mark(batch, report)
         if self.stopping():
             jobs.release(self.env.db, self.owner, now=self.env.clock())
         return report
+
+    def _mark(self, batch: Batch, report: TickReport) -> None:
+        sent, batch.sent = batch.sent, []
+        for outcome in self.mark_published(sent):
+            report.add(outcome)
 
     def next_wait(self, report: TickReport, max_wait: float) -> float:
         """Seconds to wait before the next tick, after ``report``: none when the tick found work (more may be due
@@ -143,9 +196,31 @@ class Dispatcher:
 
     # --- one job ----------------------------------------------------------------------------------------------
 
-    def process(self, c: Claim) -> str:
+    def read(self, claims: list[Claim]) -> Batch:
+        """The claimed jobs, their content's drafts and their accounts' pacing, in one read."""
+        batch = Batch()
+        if not claims:
+            return batch
+        with self.env.db.read() as s:
+            rows = s.scalars(select(PublicationJob).where(PublicationJob.id.in_([c.id for c in claims]))).all()
+            wanted = {j.content_id for j in rows if j.kind == "post" and j.content_id is not None}
+            contents = {c.id: c for c in s.scalars(  # the drafts need media, not authors
+                select(Content).where(Content.id.in_(wanted)).options(lazyload(Content.created_by)))} if wanted else {}
+            for job in rows:
+                batch.jobs[job.id] = one = _Job(job.account, job.kind, dict(job.checkpoint))
+                if job.kind != "post":
+                    continue
+                try:
+                    one.request = self._request(job, contents.get(job.content_id or 0))
+                except Exception as exc:  # the job's own failure, met when it is processed
+                    one.problem = exc
+            batch.paces = self.states.paces(s, {j.account for j in rows if j.kind == "post"})
+        return batch
+
+    def process(self, c: Claim, batch: Batch) -> str:
+        """One claimed job of ``batch``: its outcome, or :data:`SENT` when its mark waits for the batch's."""
         try:
-            return self._process(c)
+            return self._process(c, batch)
         except Exception as exc:  # a bug or an unreachable database must not kill the daemon
             log.exception("job %s: unexpected error", c.id)
             message = f"{type(exc).__name__}: {exc}"
@@ -156,21 +231,23 @@ class Dispatcher:
                 self._retry(c, message, None, count=True)
             return "error"
 
-    def _process(self, c: Claim) -> str:
-        with self.env.db.session() as s:
-            job = s.get(PublicationJob, c.id)
-            assert job is not None
-            account, kind, data = job.account, job.kind, dict(job.checkpoint)
-            req = self._request(s, job) if kind == "post" else None
-            wait = self.states.next_allowed(s, account, self.env.clock()) if kind == "post" else None
+    def _process(self, c: Claim, batch: Batch) -> str:
+        job = batch.jobs.get(c.id)
+        if job is None:
+            raise NotFound(f"job {c.id} no longer exists")
+        if job.problem is not None:
+            raise job.problem
+        account = job.account
         try:
             adapter = self.adapter_for(account)
         except HumasError as exc:
             self._retry(c, f"account {account}: {exc.message}", None, count=True)
             return "retry_wait"
-        ckpt = JobCheckpoint(self, c, data)
+        ckpt = JobCheckpoint(self, c, job.checkpoint)
         if c.state_before == S.IN_DOUBT:
-            return self._resolve(c, adapter, req, ckpt)
+            return self._resolve(c, adapter, job.request, ckpt, batch)
+        pace = batch.paces.get(account)
+        wait = self.states.next_allowed(account, pace, self.env.clock()) if pace is not None else None
         if wait is not None:
             jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=self.env.clock(), state=c.state_before,
                         run_at=wait, lease_owner=None, lease_until=None)
@@ -178,10 +255,13 @@ class Dispatcher:
         if not jobs.start_sending(self.env.db, c, now=self.env.clock(), lease=self.lease):
             log.warning("job %s: lease lost before sending; another worker has it", c.id)
             return "lost"
-        return self._send(c, adapter, account, req, ckpt)
+        outcome = self._send(c, adapter, account, job.request, ckpt, batch)
+        if outcome == SENT and pace is not None:  # the next post of the account in this batch keeps the pacing
+            now = self.env.clock()
+            batch.paces[account] = pace.after_post(now, self.states.local_day(now))
+        return outcome
 
-    def _request(self, s: Session, job: PublicationJob) -> PublishRequest:
-        content = s.get(Content, job.content_id, options=[lazyload(Content.created_by)])  # the draft needs media
+    def _request(self, job: PublicationJob, content: Content | None) -> PublishRequest:
         if content is None:
             raise NotFound(f"content {job.content_id} of job {job.id} no longer exists")
         acc = self.env.settings.account(job.account)
@@ -190,7 +270,7 @@ class Dispatcher:
                               privacy=str(acc.options.get("privacy", "public")))
 
     def _send(self, c: Claim, adapter: PlatformAdapter, account: str, req: PublishRequest | None,
-              ckpt: JobCheckpoint) -> str:
+              ckpt: JobCheckpoint, batch: Batch) -> str:
         try:
             if req is not None:
                 result = adapter.publish(req, ckpt)
@@ -204,7 +284,7 @@ class Dispatcher:
             found = PublishResult(exc.remote_id, exc.remote_url) if exc.remote_id else None
             if found is None and req is not None:
                 found = self._find(adapter, req, ckpt)
-            return self._published(c, found, note=f"the platform reported a duplicate: {exc.message}")
+            return self._published(batch, c, found, note=f"the platform reported a duplicate: {exc.message}")
         except OutcomeUnknown as exc:
             self._in_doubt(c, f"no answer from the platform after sending: {exc.message}")
             return "in_doubt"
@@ -223,7 +303,7 @@ class Dispatcher:
         except HumasError as exc:
             self._retry(c, exc.message, None, count=True)
             return "retry_wait"
-        return self._published(c, result)
+        return self._published(batch, c, result)
 
     def _find(self, adapter: PlatformAdapter, req: PublishRequest, ckpt: JobCheckpoint) -> PublishResult | None:
         try:
@@ -232,12 +312,13 @@ class Dispatcher:
             log.warning("find_published for %s failed: %s", req.idempotency_key, exc.message)
             return None
 
-    def _resolve(self, c: Claim, adapter: PlatformAdapter, req: PublishRequest | None, ckpt: JobCheckpoint) -> str:
+    def _resolve(self, c: Claim, adapter: PlatformAdapter, req: PublishRequest | None, ckpt: JobCheckpoint,
+                 batch: Batch) -> str:
         """An in-doubt job: ask the platform; publish again only once it says the post is not there."""
         now = self.env.clock()
         if req is None:  # a reply: adapters keep a reply key in the checkpoint; a person confirms the rest
             if ckpt.get("reply_id"):
-                return self._published(c, PublishResult(str(ckpt.get("reply_id"))), from_claim=True)
+                return self._published(batch, c, PublishResult(str(ckpt.get("reply_id"))), from_claim=True)
             jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT,
                         run_at=now + timedelta(days=3650), lease_owner=None, lease_until=None,
                         last_error="the reply may have been posted: check the thread, then retry or cancel the job")
@@ -256,7 +337,8 @@ class Dispatcher:
                         last_error=f"in doubt; cannot ask the platform: {exc.message}")
             return "in_doubt"
         if found is not None:
-            return self._published(c, found, from_claim=True, note="found on the platform after an unknown outcome")
+            return self._published(batch, c, found, from_claim=True,
+                                   note="found on the platform after an unknown outcome")
         if self.env.settings.queue.in_doubt_policy == "hold" and not ckpt.get("confirmed_not_published"):
             jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT,
                         run_at=now + timedelta(days=3650), lease_owner=None, lease_until=None,
@@ -269,28 +351,68 @@ class Dispatcher:
 
     # --- outcomes ---------------------------------------------------------------------------------------------
 
-    def _published(self, c: Claim, result: PublishResult | None, *, from_claim: bool = False, note: str = "") -> str:
+    def _published(self, batch: Batch, c: Claim, result: PublishResult | None, *, from_claim: bool = False,
+                   note: str = "") -> str:
+        batch.sent.append(_Sent(c, result, note, from_claim, self.env.clock()))
+        return SENT
+
+    def mark_published(self, sent: list[_Sent]) -> list[str]:
+        """Write the ``published`` marks of ``sent`` in one transaction; one by one if that fails, and a mark that
+        cannot be written leaves its job ``in_doubt`` (the platform is asked before anything is sent again)."""
+        if not sent:
+            return []
+        try:
+            return self._write_published(sent)
+        except Exception as exc:
+            if len(sent) > 1:
+                log.exception("%d published jobs could not be marked together; marking them one by one", len(sent))
+                return [outcome for one in sent for outcome in self.mark_published([one])]
+            d = sent[0]
+            log.exception("job %s: published, but the mark could not be written", d.claim.id)
+            try:
+                jobs.fenced(self.env.db, d.claim, states=[S.CLAIMED] if d.from_claim else [S.SENDING],
+                            now=self.env.clock(), state=S.IN_DOUBT, run_at=self.env.clock() + self.settle,
+                            lease_owner=None, lease_until=None,
+                            last_error=f"posted, but not recorded ({type(exc).__name__}: {exc}); checking the "
+                                       "platform before any retry")
+            except Exception:  # the database is gone: the lease runs out and the reaper makes it in doubt
+                log.exception("job %s: could not mark it in doubt either", d.claim.id)
+            return ["error"]
+
+    def _write_published(self, sent: list[_Sent]) -> list[str]:
         now = self.env.clock()
-        mine = [S.CLAIMED] if from_claim else [S.SENDING]
-        check_transition([*mine, S.IN_DOUBT], S.PUBLISHED)
+        outcomes: list[str] = []
+        done: dict[str, list[Published]] = {}
         with self.env.db.session() as s:
-            own = (PublicationJob.lease_owner == c.token) & PublicationJob.state.in_(mine)
-            job = s.scalars(  # the fenced mark and the row as it left it, in one statement
-                update(PublicationJob)
-                .where(PublicationJob.id == c.id, own | (PublicationJob.state == S.IN_DOUBT))
-                .values(state=S.PUBLISHED, remote_id=result.remote_id if result else None,
-                        remote_url=result.remote_url if result else None,
-                        published_at=(result.published_at if result and result.published_at else now),
-                        lease_owner=None, lease_until=None, updated_at=now, last_error=note)
-                .returning(PublicationJob)
-                .execution_options(synchronize_session=False)
-            ).one_or_none()
-            if job is None:
-                log.warning("job %s: published, but another worker holds it now; it will find the post", c.id)
-                return "lost"
-            self.completions[job.kind].published(s, job, result, note, now)
-        log.info("job %s published: %s", c.id, result.remote_url if result else "(duplicate, no id)")
-        return "published"
+            for d in sent:
+                mine = [S.CLAIMED] if d.from_claim else [S.SENDING]
+                check_transition([*mine, S.IN_DOUBT], S.PUBLISHED)
+                own = (PublicationJob.lease_owner == d.claim.token) & PublicationJob.state.in_(mine)
+                r = d.result
+                job = s.scalars(  # the fenced mark and the row as it left it, in one statement
+                    update(PublicationJob)
+                    .where(PublicationJob.id == d.claim.id, own | (PublicationJob.state == S.IN_DOUBT))
+                    .values(state=S.PUBLISHED, remote_id=r.remote_id if r else None,
+                            remote_url=r.remote_url if r else None,
+                            published_at=(r.published_at if r and r.published_at else d.at),
+                            lease_owner=None, lease_until=None, updated_at=now, last_error=d.note)
+                    .returning(PublicationJob)
+                    .execution_options(synchronize_session=False)
+                ).one_or_none()
+                if job is None:
+                    log.warning("job %s: published, but another worker holds it now; it will find the post",
+                                d.claim.id)
+                    outcomes.append("lost")
+                    continue
+                done.setdefault(job.kind, []).append(Published(job, r, d.note))
+                outcomes.append("published")
+            for kind, items in done.items():
+                self.completions[kind].published(s, items, now)
+        for d, outcome in zip(sent, outcomes, strict=True):
+            if outcome == "published":
+                log.info("job %s published: %s", d.claim.id,
+                         d.result.remote_url if d.result else "(duplicate, no id)")
+        return outcomes
 
     def _retry(self, c: Claim, message: str, retry_after: datetime | None, *, count: bool) -> None:
         now = self.env.clock()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from humas.errors import InvalidInput
+from humas.publisher.base import PublishResult
 from humas.queue.states import check as check_transition
 from humas.store.engine import Database
 from humas.store.leases import LeaseTable, new_token, owned_by
@@ -81,6 +82,15 @@ class Claim:
     id: int
     token: str
     state_before: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """A job its worker marked ``published`` (``result`` None: the platform reported a duplicate without an id)."""
+
+    job: PublicationJob
+    result: PublishResult | None
+    note: str
 
 
 def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Claim]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -176,25 +177,36 @@ def cancel(env: Env, session: Session, actor: Actor, job_id: int) -> Publication
     audit.append(session, actor=actor.name, action="job.cancelled", subject_type="job", subject_id=job.id,
                  data={"from": before, "account": job.account}, at=now)
     if job.content_id is not None:
-        settle_content(env, session, job.content_id, actor.name)
+        settle_contents(env, session, [job.content_id], actor.name)
     return job
 
 
-def settle_content(env: Env, session: Session, content_id: int, actor_name: str) -> None:
-    """Once no job of the content is pending: published if any went out, else back to approved (reschedulable)."""
-    c = session.get(Content, content_id, options=[lazyload("*")])  # its status and version are all it needs
-    if c is None or c.status not in (ContentStatus.SCHEDULED,):
+def settle_contents(env: Env, session: Session, content_ids: Iterable[int], actor_name: str) -> None:
+    """Each content none of whose jobs is pending: published if any went out, else back to approved
+    (reschedulable). Two reads for all of them."""
+    wanted = sorted(set(content_ids))
+    if not wanted:
         return
-    states = list(session.execute(select(PublicationJob.state).where(PublicationJob.content_id == content_id))
-                  .scalars())
-    if any(s not in TERMINAL_STATES for s in states):
+    contents = session.scalars(  # their status and version are all it needs
+        select(Content).where(Content.id.in_(wanted), Content.status == ContentStatus.SCHEDULED)
+        .options(lazyload("*")).order_by(Content.id)
+    ).all()
+    if not contents:
         return
+    states: dict[int | None, list[str]] = {c.id: [] for c in contents}
+    for content_id, state in session.execute(select(PublicationJob.content_id, PublicationJob.state)
+                                              .where(PublicationJob.content_id.in_(list(states)))):
+        states[content_id].append(state)
     wf = Workflow(env, session)
-    if JobState.PUBLISHED in states:
-        wf.published(c, actor_name)
-    elif all(s == JobState.CANCELLED for s in states):
-        # every job cancelled: approved again, so it can be scheduled anew (add_post_job revives cancelled rows)
-        wf.unscheduled(c, actor_name)
+    for c in contents:
+        mine = states[c.id]
+        if any(s not in TERMINAL_STATES for s in mine):
+            continue
+        if JobState.PUBLISHED in mine:
+            wf.published(c, actor_name)
+        elif all(s == JobState.CANCELLED for s in mine):
+            # every job cancelled: approved again, so it can be scheduled anew (add_post_job revives cancelled rows)
+            wf.unscheduled(c, actor_name)
 
 
 def list_jobs(session: Session, status: str | None = None, content_id: int | None = None) -> list[PublicationJob]:
