@@ -54,9 +54,9 @@ class PostCompletion:
 
     def published(self, session: Session, done: Sequence[Published], now: datetime) -> None:
         with session.no_autoflush:  # the batch's posts and register entries go in together
+            self.states.record_published(session, [d.job.account for d in done], now)
             for d in done:
                 job, result = d.job, d.result
-                self.states.record_published(session, job.account, now)
                 if result is not None and result.remote_id:
                     session.add(Post(job_id=job.id, content_id=job.content_id, account=job.account,
                                      platform=job.platform, remote_id=result.remote_id, remote_url=result.remote_url,

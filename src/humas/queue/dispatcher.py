@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import lazyload
 
 from humas.accounts.drafts import draft_for
@@ -381,37 +381,51 @@ class Dispatcher:
 
     def _write_published(self, sent: list[_Sent]) -> list[str]:
         now = self.env.clock()
-        outcomes: list[str] = []
-        done: dict[str, list[Published]] = {}
+        check_transition([S.SENDING, S.CLAIMED, S.IN_DOUBT], S.PUBLISHED)
+        token = sent[0].claim.token  # one claim statement, one token
+        assert all(d.claim.token == token for d in sent)
+        ids = {d.claim.id: d for d in sent}
+        mine = [d.claim.id for d in sent if not d.from_claim]
+        found = [d.claim.id for d in sent if d.from_claim]
+
+        def each(value: Callable[[_Sent], Any], column: Any) -> Any:
+            return case(*((PublicationJob.id == i, literal(value(d), column.type)) for i, d in ids.items()),
+                        else_=column)
+
         with self.env.db.session() as s:
+            # the fenced marks of the batch and the rows as they left them, in one statement
+            rows = {job.id: job for job in s.scalars(
+                update(PublicationJob)
+                .where(PublicationJob.id.in_(list(ids)),
+                       ((PublicationJob.lease_owner == token)
+                        & ((PublicationJob.id.in_(mine) & (PublicationJob.state == S.SENDING))
+                           | (PublicationJob.id.in_(found) & (PublicationJob.state == S.CLAIMED))))
+                       | (PublicationJob.state == S.IN_DOUBT))
+                .values(state=S.PUBLISHED,
+                        remote_id=each(lambda d: d.result.remote_id if d.result else None, PublicationJob.remote_id),
+                        remote_url=each(lambda d: d.result.remote_url if d.result else None,
+                                        PublicationJob.remote_url),
+                        published_at=each(lambda d: d.result.published_at if d.result and d.result.published_at
+                                          else d.at, PublicationJob.published_at),
+                        last_error=each(lambda d: d.note, PublicationJob.last_error),
+                        lease_owner=None, lease_until=None, updated_at=now)
+                .returning(PublicationJob)
+                .execution_options(synchronize_session=False)
+            )}
+            done: dict[str, list[Published]] = {}
             for d in sent:
-                mine = [S.CLAIMED] if d.from_claim else [S.SENDING]
-                check_transition([*mine, S.IN_DOUBT], S.PUBLISHED)
-                own = (PublicationJob.lease_owner == d.claim.token) & PublicationJob.state.in_(mine)
-                r = d.result
-                job = s.scalars(  # the fenced mark and the row as it left it, in one statement
-                    update(PublicationJob)
-                    .where(PublicationJob.id == d.claim.id, own | (PublicationJob.state == S.IN_DOUBT))
-                    .values(state=S.PUBLISHED, remote_id=r.remote_id if r else None,
-                            remote_url=r.remote_url if r else None,
-                            published_at=(r.published_at if r and r.published_at else d.at),
-                            lease_owner=None, lease_until=None, updated_at=now, last_error=d.note)
-                    .returning(PublicationJob)
-                    .execution_options(synchronize_session=False)
-                ).one_or_none()
-                if job is None:
-                    log.warning("job %s: published, but another worker holds it now; it will find the post",
-                                d.claim.id)
-                    outcomes.append("lost")
-                    continue
-                done.setdefault(job.kind, []).append(Published(job, r, d.note))
-                outcomes.append("published")
+                if (job := rows.get(d.claim.id)) is not None:
+                    done.setdefault(job.kind, []).append(Published(job, d.result, d.note))
             for kind, items in done.items():
                 self.completions[kind].published(s, items, now)
-        for d, outcome in zip(sent, outcomes, strict=True):
-            if outcome == "published":
-                log.info("job %s published: %s", d.claim.id,
-                         d.result.remote_url if d.result else "(duplicate, no id)")
+        outcomes: list[str] = []
+        for d in sent:
+            if d.claim.id in rows:
+                log.info("job %s published: %s", d.claim.id, d.result.remote_url if d.result else "(duplicate, no id)")
+                outcomes.append("published")
+            else:
+                log.warning("job %s: published, but another worker holds it now; it will find the post", d.claim.id)
+                outcomes.append("lost")
         return outcomes
 
     def _retry(self, c: Claim, message: str, retry_after: datetime | None, *, count: bool) -> None:

@@ -306,7 +306,7 @@ class Workflow:
         c.status = status
         c.updated_at = self.env.clock()
         audit.append(self.s, actor=actor_name, action=action, subject_type="content", subject_id=c.id,
-                     version_hash=c.version_hash, note=note, data=data or {}, at=c.updated_at)
+                     version_hash=c.version_hash, note=note, data=data or {}, at=c.updated_at, flush=False)
 
     def return_to_editor(self, c: Content, actor_name: str, note: str) -> None:
         """A platform rejected the content: back to the step that owns editing, approvals after it invalidated."""
