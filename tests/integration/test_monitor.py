@@ -111,6 +111,33 @@ def test_new_comments_are_classified_and_negative_ones_become_cases(xapp: App, c
                      "Lampu jalan depan masjid mati, lapor ke mana?": "question"}
 
 
+def test_comments_another_writer_stored_meanwhile_are_skipped_and_the_rest_kept(
+        xapp: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from humas.monitor import store
+    from humas.publisher.base import RemoteComment
+
+    post_id = make_post(xapp, "pemkot-x", "p1", clock())
+
+    def remote(i: int) -> RemoteComment:
+        return RemoteComment(remote_id=f"c{i}", post_remote_id="p1", text=f"komentar {i}", author_handle="warga",
+                             created_at=clock())
+
+    with xapp.db.session() as s:
+        post = s.get(Post, post_id)
+        assert post is not None and store.store_comments(s, post, [remote(1)], source="poll", now=clock()).new
+    # a webhook stored c1 between this poll's read and its insert: the read saw nothing
+    monkeypatch.setattr(store, "existing", lambda *a: {})
+    with xapp.db.session() as s:
+        post = s.get(Post, post_id)
+        assert post is not None
+        result = store.store_comments(s, post, [remote(1), remote(2), remote(3)], source="poll", now=clock())
+        assert len(result.new) == 2
+    assert count(xapp, Comment) == 3
+    with xapp.db.read() as s:
+        assert sorted(s.scalars(select(Comment.remote_id))) == ["c1", "c2", "c3"]
+        assert s.get(Comment, result.new[0]).remote_id == "c2"  # type: ignore[union-attr]
+
+
 def test_polling_decays_with_post_age_and_stops_after_the_last_stage(xapp: App, clock: FakeClock) -> None:
     fake = FakePlatform("pemkot-x", Platform.X, clock=clock)
     now = clock()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 
 from humas.env import Env
 from humas.sentiment.base import Classifier
@@ -62,16 +62,18 @@ class Classification:
             ids = list(s.execute(pending(take)).scalars())
             if not ids:
                 return False
-            comments = list(s.execute(select(Comment).where(Comment.id.in_(ids)).order_by(Comment.id)).scalars())
-            predictions = self._classifier().classify([c.text for c in comments])
-            for comment, p in zip(comments, predictions, strict=True):
-                comment.label = p.label
-                comment.p_negative = p.probabilities.get("negative")
-                comment.p_neutral = p.probabilities.get("neutral")
-                comment.p_positive = p.probabilities.get("positive")
-                comment.tier, comment.p_question = p.tier, p.p_question
-                comment.escalate, comment.abusive, comment.classified_at = p.needs_escalation, p.abusive, now
+            rows = s.execute(select(Comment.id, Comment.text).where(Comment.id.in_(ids)).order_by(Comment.id)).all()
+            predictions = self._classifier().classify([text for _, text in rows])
+            labelled: list[dict[str, object]] = []
+            for (comment_id, _), p in zip(rows, predictions, strict=True):
+                labelled.append({
+                    "id": comment_id, "label": p.label, "p_negative": p.probabilities.get("negative"),
+                    "p_neutral": p.probabilities.get("neutral"), "p_positive": p.probabilities.get("positive"),
+                    "tier": p.tier, "p_question": p.p_question, "escalate": p.needs_escalation,
+                    "abusive": p.abusive, "classified_at": now,
+                })
                 report.classified += 1
                 report.by_label[p.label] = report.by_label.get(p.label, 0) + 1
                 report.by_tier[p.tier] = report.by_tier.get(p.tier, 0) + 1
+            s.execute(update(Comment), labelled)  # by primary key: one executemany for the batch
         return True

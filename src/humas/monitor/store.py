@@ -12,8 +12,9 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,21 +30,28 @@ _CHUNK = 500
 
 @dataclass
 class StoreResult:
-    """What :func:`store_comments` did: ``new`` rows inserted (flushed, with ids), ``updated`` existing rows."""
+    """What :func:`store_comments` did: the ids of the ``new`` rows it inserted, ``updated`` existing rows."""
 
-    new: list[Comment] = field(default_factory=list)
+    new: list[int] = field(default_factory=list)
     updated: int = 0
     seen: int = 0
 
 
-def _row(post: Post, rc: RemoteComment, source: str, now: datetime) -> Comment:
-    return Comment(
-        post_id=post.id, platform=post.platform, account=post.account, remote_id=rc.remote_id,
-        parent_remote_id=(rc.parent_remote_id or None) and rc.parent_remote_id[:ID_MAX],
-        author_handle=(rc.author_handle or "")[:HANDLE_MAX], author_id=(rc.author_id or None) and rc.author_id[:ID_MAX],
-        text=rc.text or "", created_at=rc.created_at, fetched_at=now, source=source, is_own=rc.is_own,
-        hidden=rc.hidden, deleted=rc.deleted,
-    )
+def _row(post: Post, rc: RemoteComment, source: str, now: datetime) -> dict[str, Any]:
+    return {
+        "post_id": post.id, "platform": post.platform, "account": post.account, "remote_id": rc.remote_id,
+        "parent_remote_id": (rc.parent_remote_id or None) and rc.parent_remote_id[:ID_MAX],
+        "author_handle": (rc.author_handle or "")[:HANDLE_MAX],
+        "author_id": (rc.author_id or None) and rc.author_id[:ID_MAX],
+        "text": rc.text or "", "created_at": rc.created_at, "fetched_at": now, "source": source,
+        "is_own": rc.is_own, "hidden": rc.hidden, "deleted": rc.deleted,
+    }
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` in a savepoint, as one statement (a row's defaults filled in as an ORM insert would)."""
+    with session.begin_nested():
+        return list(session.scalars(insert(Comment).returning(Comment.id, sort_by_parameter_order=True), rows))
 
 
 def existing(session: Session, platform: str, remote_ids: Iterable[str]) -> dict[str, Comment]:
@@ -92,20 +100,13 @@ def store_comments(
         return result
     rows = [_row(post, rc, source, now) for rc in fresh]
     try:
-        with session.begin_nested():
-            session.add_all(rows)
-            session.flush()
-        result.new.extend(rows)
+        result.new.extend(_insert(session, rows))
         return result
     except IntegrityError:
         pass  # someone stored some of them meanwhile: row by row below
-    for rc in fresh:
-        row = _row(post, rc, source, now)
+    for row in rows:
         try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-            result.new.append(row)
+            result.new.extend(_insert(session, [row]))
         except IntegrityError:
             continue
     return result

@@ -259,7 +259,7 @@ def ingest(env: Env, events: list[MetaEvent], now: datetime | None = None) -> In
             res = store_comments(s, post, [rc], source="webhook", now=now)
             result.new += len(res.new)
             result.updated += res.updated
-            result.comment_ids.extend(c.id for c in res.new)
+            result.comment_ids.extend(res.new)
     return result
 
 
