@@ -5,7 +5,13 @@ inside the platform call). Not a test: run it by hand, e.g.
 
     .venv/bin/python bench/queue_bench.py --db sqlite --workers 1 2 4
     HUMAS_BENCH_PG=postgresql+psycopg://postgres@127.0.0.1:5432/test \
-        .venv/bin/python bench/queue_bench.py --db postgresql
+        .venv/bin/python bench/queue_bench.py --db postgresql [--platform independent]
+
+``--platform sandbox`` (the default) posts to the sandbox platform, one SQLite file that every worker process
+writes: its own lock serialises the workers' calls, so it measures the sandbox as much as the queue.
+``--platform independent`` replaces each account's adapter by one that waits ``--latency-ms`` and writes the
+post's idempotency key to its worker's own file, as independent real platforms would: what scales or not is
+humas. Duplicates are counted by idempotency key across the workers' files.
 """
 
 from __future__ import annotations
@@ -61,9 +67,28 @@ class Timed:
         return getattr(self.inner, name)
 
 
-def worker(data: dict[str, Any], owner: str) -> tuple[int, float, float]:
+class Independent:
+    """A platform of its own per worker: waits the latency, keeps the post's key in this worker's file."""
+
+    def __init__(self, inner: Any, latency_s: float, log: Any) -> None:
+        self.inner, self.latency_s, self.log = inner, latency_s, log
+
+    def publish(self, req: PublishRequest, ckpt: Checkpoint) -> PublishResult:
+        time.sleep(self.latency_s)
+        self.log.write(req.idempotency_key + "\n")
+        self.log.flush()
+        return PublishResult(remote_id=uuid.uuid4().hex, published_at=datetime.now(UTC))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def worker(data: dict[str, Any], owner: str, independent: bool) -> tuple[int, float, float]:
     app = App(parse_settings(data, "bench"))
-    timed = {a.name: Timed(app.adapters.get(a.name)) for a in app.settings.accounts}
+    log = (Path(data["data_dir"]) / f"posts-{owner}.txt").open("a", encoding="utf-8")
+    latency_s = app.settings.accounts[0].latency_ms / 1000
+    timed = {a.name: Timed(Independent(app.adapters.get(a.name), latency_s, log) if independent
+                           else app.adapters.get(a.name)) for a in app.settings.accounts}
     for name, t in timed.items():
         app.adapters.override(name, t)  # type: ignore[arg-type]
     start = time.perf_counter()
@@ -78,6 +103,7 @@ def worker(data: dict[str, Any], owner: str) -> tuple[int, float, float]:
             time.sleep(0.05)
     wall = time.perf_counter() - start
     app.db.dispose()
+    log.close()
     return done, wall, sum(t.seconds for t in timed.values())
 
 
@@ -99,7 +125,7 @@ def seed(app: App, n: int, accounts: int, run_at: datetime) -> None:
             for i in range(n)])
 
 
-def run_once(db: str, workers: int, jobs: int, accounts: int, latency_ms: int) -> dict[str, Any]:
+def run_once(db: str, workers: int, jobs: int, accounts: int, latency_ms: int, platform: str) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="humas-bench-"))
     schema = None
     if db == "sqlite":
@@ -122,12 +148,15 @@ def run_once(db: str, workers: int, jobs: int, accounts: int, latency_ms: int) -
     ctx = multiprocessing.get_context("spawn")
     start = time.perf_counter()
     with ctx.Pool(workers) as pool:
-        results = pool.starmap(worker, [(data, f"bench-{i}") for i in range(workers)])
+        results = pool.starmap(worker, [(data, f"bench-{i}", platform == "independent") for i in range(workers)])
     wall = time.perf_counter() - start
     with app.db.engine.connect() as conn:
         rows = conn.execute(text("SELECT run_at, published_at, state FROM publication_jobs")).all()
     published = [r for r in rows if r[2] == "published"]
-    posts = SandboxPlatform(tmp / "sandbox.sqlite3").list_posts()
+    if platform == "independent":
+        keys = [k for f in tmp.glob("posts-*.txt") for k in f.read_text(encoding="utf-8").split()]
+    else:
+        keys = [p.text for p in SandboxPlatform(tmp / "sandbox.sqlite3").list_posts()]
     lateness = sorted((_aware(r[1]) - _aware(r[0])).total_seconds() for r in published)
     worker_time = sum(r[1] for r in results)
     platform_time = sum(r[2] for r in results)
@@ -136,8 +165,8 @@ def run_once(db: str, workers: int, jobs: int, accounts: int, latency_ms: int) -
         with create_engine(os.environ["HUMAS_BENCH_PG"], isolation_level="AUTOCOMMIT").connect() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     return {
-        "db": db, "workers": workers, "jobs": jobs, "published": len(published),
-        "platform_posts": len(posts), "duplicate_posts": len(posts) - len({p.text for p in posts}),
+        "db": db, "platform": platform, "workers": workers, "jobs": jobs, "published": len(published),
+        "platform_posts": len(keys), "duplicate_posts": len(keys) - len(set(keys)),
         "jobs_per_s": round(len(published) / wall, 1),
         "lateness_p50_s": round(statistics.median(lateness), 2) if lateness else None,
         "lateness_p99_s": round(lateness[int(len(lateness) * 0.99) - 1], 2) if lateness else None,
@@ -160,11 +189,12 @@ def main() -> None:
     p.add_argument("--jobs", type=int, default=10_000)
     p.add_argument("--accounts", type=int, default=50)
     p.add_argument("--latency-ms", type=int, default=5)
+    p.add_argument("--platform", choices=["sandbox", "independent"], default="sandbox")
     a = p.parse_args()
     if a.db == "postgresql" and "HUMAS_BENCH_PG" not in os.environ:
         sys.exit("set HUMAS_BENCH_PG=postgresql+psycopg://… for the PostgreSQL run")
     for w in a.workers:
-        print(json.dumps(run_once(a.db, w, a.jobs, a.accounts, a.latency_ms)), flush=True)
+        print(json.dumps(run_once(a.db, w, a.jobs, a.accounts, a.latency_ms, a.platform)), flush=True)
 
 
 if __name__ == "__main__":
