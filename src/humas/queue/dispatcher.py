@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, literal, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import lazyload
 
 from humas.accounts.drafts import draft_for
@@ -50,6 +50,8 @@ S = JobState
 PLATFORM_WAITS_MAX = 60
 #: The longest a sent job waits for its batch's ``published`` mark before the next call (it is ``sending`` till then).
 MARK_WITHIN = timedelta(seconds=1)
+#: Expired leases are looked for at most this often (a lease runs minutes; a busy dispatcher ticks many times a second).
+REAP_EVERY = timedelta(seconds=1)
 #: What :meth:`Dispatcher.process` answers for a job whose ``published`` mark waits for its batch.
 SENT = "sent"
 
@@ -136,14 +138,16 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.lease = timedelta(seconds=env.settings.queue.lease_seconds)
         self.settle = timedelta(seconds=env.settings.queue.in_doubt_settle_seconds)
+        self._reaped_at: datetime | None = None
 
     # --- the loop ---------------------------------------------------------------------------------------------
 
     def tick(self) -> TickReport:
-        """Reap dead calls, claim a batch of due jobs and process them one after another."""
+        """Reap dead calls (at most every :data:`REAP_EVERY`), claim a batch of due jobs and process them in turn."""
         report = TickReport()
         now = self.env.clock()
-        report.reaped = jobs.reap(self.env.db, now=now)
+        if self._reaped_at is None or not now - REAP_EVERY < self._reaped_at <= now:
+            report.reaped, self._reaped_at = jobs.reap(self.env.db, now=now), now
         if report.reaped:
             log.warning("%d job(s) in doubt: their worker stopped during the platform call", report.reaped)
         claims = jobs.claim(self.env.db, self.owner, now=now, lease=self.lease, limit=self.env.settings.queue.batch)
@@ -387,13 +391,8 @@ class Dispatcher:
         ids = {d.claim.id: d for d in sent}
         mine = [d.claim.id for d in sent if not d.from_claim]
         found = [d.claim.id for d in sent if d.from_claim]
-
-        def each(value: Callable[[_Sent], Any], column: Any) -> Any:
-            return case(*((PublicationJob.id == i, literal(value(d), column.type)) for i, d in ids.items()),
-                        else_=column)
-
         with self.env.db.session() as s:
-            # the fenced marks of the batch and the rows as they left them, in one statement
+            # the fenced marks of the batch, in one statement; each row's own facts are flushed with the rest
             rows = {job.id: job for job in s.scalars(
                 update(PublicationJob)
                 .where(PublicationJob.id.in_(list(ids)),
@@ -401,21 +400,19 @@ class Dispatcher:
                         & ((PublicationJob.id.in_(mine) & (PublicationJob.state == S.SENDING))
                            | (PublicationJob.id.in_(found) & (PublicationJob.state == S.CLAIMED))))
                        | (PublicationJob.state == S.IN_DOUBT))
-                .values(state=S.PUBLISHED,
-                        remote_id=each(lambda d: d.result.remote_id if d.result else None, PublicationJob.remote_id),
-                        remote_url=each(lambda d: d.result.remote_url if d.result else None,
-                                        PublicationJob.remote_url),
-                        published_at=each(lambda d: d.result.published_at if d.result and d.result.published_at
-                                          else d.at, PublicationJob.published_at),
-                        last_error=each(lambda d: d.note, PublicationJob.last_error),
-                        lease_owner=None, lease_until=None, updated_at=now)
+                .values(state=S.PUBLISHED, lease_owner=None, lease_until=None, updated_at=now)
                 .returning(PublicationJob)
                 .execution_options(synchronize_session=False)
             )}
             done: dict[str, list[Published]] = {}
             for d in sent:
-                if (job := rows.get(d.claim.id)) is not None:
-                    done.setdefault(job.kind, []).append(Published(job, d.result, d.note))
+                if (job := rows.get(d.claim.id)) is None:
+                    continue
+                r = d.result
+                job.remote_id, job.remote_url = (r.remote_id, r.remote_url) if r else (None, None)
+                job.published_at = r.published_at if r and r.published_at else d.at
+                job.last_error = d.note
+                done.setdefault(job.kind, []).append(Published(job, r, d.note))
             for kind, items in done.items():
                 self.completions[kind].published(s, items, now)
         outcomes: list[str] = []
