@@ -53,7 +53,9 @@ class InstanceLock:
             self._fh = None
 
 
-PG_DAEMON_LOCK = 0x68756D6164  # "humad"
+PG_DAEMON_LOCK = 0x68756D61  # "huma"; with the schema's hash as the second key, one lock per installation
+#: The lock's two keys: installations in other schemas of the same database are other installations.
+_KEYS = "CAST(:k AS integer), hashtext(current_schema())"
 
 
 class PgDaemonLock:
@@ -65,14 +67,14 @@ class PgDaemonLock:
 
     def acquire(self) -> None:
         conn = self.db.engine.connect()
-        conn.execute(text("SELECT pg_advisory_lock_shared(:k)"), {"k": PG_DAEMON_LOCK})
+        conn.execute(text(f"SELECT pg_advisory_lock_shared({_KEYS})"), {"k": PG_DAEMON_LOCK})
         conn.commit()
         self._conn = conn
 
     def release(self) -> None:
         if self._conn is not None:
             with contextlib.suppress(Exception):  # a dead connection released the lock already
-                self._conn.execute(text("SELECT pg_advisory_unlock_shared(:k)"), {"k": PG_DAEMON_LOCK})
+                self._conn.execute(text(f"SELECT pg_advisory_unlock_shared({_KEYS})"), {"k": PG_DAEMON_LOCK})
                 self._conn.commit()
             self._conn.close()
             self._conn = None
@@ -91,14 +93,14 @@ def no_daemon_running(db: Database) -> Iterator[None]:
             lock.release()
         return
     with db.engine.connect() as conn:
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PG_DAEMON_LOCK}).scalar()
+        got = conn.execute(text(f"SELECT pg_try_advisory_lock({_KEYS})"), {"k": PG_DAEMON_LOCK}).scalar()
         conn.commit()
         if not got:
             raise AnotherInstanceRunning("a humas daemon runs on this database; stop every daemon first")
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PG_DAEMON_LOCK})
+            conn.execute(text(f"SELECT pg_advisory_unlock({_KEYS})"), {"k": PG_DAEMON_LOCK})
             conn.commit()
 
 
