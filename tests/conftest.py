@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import shutil
@@ -37,6 +38,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'humas.sqlite3'}"
         return
+    with pg_schema() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def pg_schema() -> Iterator[str]:
+    """A PostgreSQL schema of its own in the test database (its URL), dropped afterwards."""
     if not PG_URL:
         if os.environ.get("CI"):
             pytest.fail("HUMAS_TEST_DATABASE_URL must be set in CI: the PostgreSQL tests may not skip there")

@@ -16,7 +16,7 @@ from humas.publisher.sandbox import SandboxPlatform
 from humas.store.engine import sqlite_path
 from humas.store.instance import InstanceLock, PgDaemonLock
 from humas.store.models import AuditEntry, JobState, PublicationJob
-from tests.conftest import add_user, approve_all
+from tests.conftest import add_user, approve_all, pg_schema
 from tests.integration.test_dispatcher import ALL_ROLES, approved, schedule
 
 ACCOUNTS = [{"name": f"sb-{p}", "platform": "sandbox", "imitates": p, "latency_ms": 80}
@@ -97,6 +97,25 @@ def test_restore_is_refused_while_a_daemon_runs(bapp: App, tmp_path: Path) -> No
     finally:
         lock.release()
     bapp.restore(target)  # once it stopped
+
+
+def test_a_daemon_of_another_installation_in_the_same_postgresql_database_does_not_block(
+        make_app: Callable[..., App]) -> None:
+    from humas.store.instance import no_daemon_running
+
+    with pg_schema() as mine, pg_schema() as other:
+        ours, theirs = make_app(mine), make_app(other)
+        lock = PgDaemonLock(theirs.db)  # another office's daemon, its own schema in the same database
+        lock.acquire()
+        try:
+            with no_daemon_running(ours.db):
+                pass
+            with pytest.raises(AnotherInstanceRunning), no_daemon_running(theirs.db):
+                pass
+        finally:
+            lock.release()
+            ours.db.dispose()
+            theirs.db.dispose()
 
 
 def test_a_backup_whose_register_does_not_verify_changes_nothing(bapp: App, tmp_path: Path,
