@@ -93,6 +93,32 @@ def test_crash_after_send_is_resolved_by_asking_the_platform(pub: App) -> None:
     assert [c[0] for c in f.calls].count("publish") == 1 and "find_published" in [c[0] for c in f.calls]
 
 
+class Revoked(FakePlatform):
+    """Its credentials were revoked after a call whose outcome is unknown: asking the platform fails too."""
+
+    def find_published(self, req, ckpt):  # type: ignore[no-untyped-def]
+        from humas.errors import AuthExpired
+
+        raise AuthExpired("token revoked", account=self.account)
+
+
+def test_an_in_doubt_job_whose_account_expired_stays_in_doubt_with_the_account_paused(pub: App) -> None:
+    f = Revoked(account="sandbox-x", platform=Platform.X, clock=pub.clock)
+    pub.adapters.override("sandbox-x", f)
+    cid = approved(pub, ["sandbox-x"])
+    [jid] = schedule(pub, cid)
+    f.fail_next("crash_after_send")
+    pub.dispatcher("w1").tick()
+    pub.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    assert pub.dispatcher("w2").tick().outcomes == {"paused": 1}
+    j = job(pub, jid)
+    assert j.state == JobState.IN_DOUBT and j.lease_owner is None and "account paused: token revoked" in j.last_error
+    with pub.db.read() as s:
+        assert s.get(AccountState, "sandbox-x").status == "paused"  # type: ignore[union-attr]
+        assert [e.action for e in audit.entries(s)][-1] == "account.paused"
+    assert len(f.published) == 1  # never sent again while nobody knows
+
+
 def test_unknown_outcome_not_found_is_posted_again_once(pub: App) -> None:
     f = fake(pub)
     cid = approved(pub, ["sandbox-x"])

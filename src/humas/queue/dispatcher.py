@@ -330,9 +330,8 @@ class Dispatcher:
         try:
             found = adapter.find_published(req, ckpt)
         except AuthExpired as exc:
-            self._pause(c, exc)
-            jobs.fenced(self.env.db, c, states=[S.CLAIMED], now=now, state=S.IN_DOUBT, run_at=now,
-                        lease_owner=None, lease_until=None, last_error=f"in doubt; account paused: {exc.message}")
+            self._pause(c, exc, states=[S.CLAIMED], state=S.IN_DOUBT, run_at=now,
+                        last_error=f"in doubt; account paused: {exc.message}")
             return "paused"
         except HumasError as exc:
             delay = self._backoff(1)
@@ -465,24 +464,23 @@ class Dispatcher:
         message = f"{exc.platform or 'platform'} rejected the content ({exc.rule or 'rejected'}): {exc.message}"
         self._fail(c, message, rejected=True)
 
-    def _pause(self, c: Claim, exc: AuthExpired) -> None:
+    def _pause(self, c: Claim, exc: AuthExpired, *, states: list[str], **job: Any) -> None:
+        """Pause the job's account and write ``job`` to the job (fenced, from ``states``), in one transaction."""
+        now = self.env.clock()
         with self.env.db.session() as s:
-            job = s.get(PublicationJob, c.id)
-            assert job is not None
-            first = self.states.pause(s, job.account, exc.message, self.env.clock())
+            account = s.execute(select(PublicationJob.account).where(PublicationJob.id == c.id)).scalar_one()
+            first = self.states.pause(s, account, exc.message, now)
             if first:
-                audit.append(s, actor=SYSTEM, action="account.paused", subject_type="account",
-                             subject_id=job.account, note=exc.message, at=self.env.clock())
+                audit.append(s, actor=SYSTEM, action="account.paused", subject_type="account", subject_id=account,
+                             note=exc.message, at=now)
+            jobs.fence(s, c, states=states, now=now, lease_owner=None, lease_until=None, **job)
         if first:
             self.notify("account_paused", f"Akun {exc.account or ''} dijeda: otorisasi kedaluwarsa", exc.message)
 
     def _auth_expired(self, c: Claim, exc: AuthExpired) -> None:
-        self._pause(c, exc)
-        now = self.env.clock()
         # not the job's fault: it waits, attempts unchanged, until an admin re-authorises and resumes the account
-        jobs.fenced(self.env.db, c, states=[S.SENDING], now=now, state=S.RETRY_WAIT, run_at=now,
-                    attempts=PublicationJob.attempts - 1, lease_owner=None, lease_until=None,
-                    last_error=f"account paused: {exc.message}")
+        self._pause(c, exc, states=[S.SENDING], state=S.RETRY_WAIT, run_at=self.env.clock(),
+                    attempts=PublicationJob.attempts - 1, last_error=f"account paused: {exc.message}")
 
     def _in_doubt(self, c: Claim, message: str) -> None:
         now = self.env.clock()

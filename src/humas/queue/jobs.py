@@ -134,11 +134,16 @@ def fenced(db: Database, c: Claim, *, states: Sequence[str], now: datetime, **va
 
     A new ``state`` must be a transition of :data:`humas.queue.states.TRANSITIONS` from every one of ``states``.
     """
+    with db.session() as s:
+        return fence(s, c, states=states, now=now, **values)
+
+
+def fence(session: Session, c: Claim, *, states: Sequence[str], now: datetime, **values: Any) -> bool:
+    """:func:`fenced` in the caller's transaction."""
     if isinstance(values.get("state"), str):
         check_transition(states, values["state"])
-    with db.session() as s:
-        return LEASES.fenced(s, c.id, c.token, {"updated_at": now, **values},
-                             where=[PublicationJob.state.in_(list(states))])
+    return LEASES.fenced(session, c.id, c.token, {"updated_at": now, **values},
+                         where=[PublicationJob.state.in_(list(states))])
 
 
 def start_sending(db: Database, c: Claim, *, now: datetime, lease: timedelta) -> bool:
