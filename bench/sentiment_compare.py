@@ -30,6 +30,7 @@ from humas.sentiment.evaluate import score_examples, summarise
 from humas.sentiment.model import LinearArtifact, LinearClassifier, shipped_model_dir
 from humas.sentiment.train import (
     TrainConfig,
+    config_from_meta,
     cross_validate,
     cv_report,
     cv_splits,
@@ -79,8 +80,8 @@ def main() -> None:
     root = default_data_dir()
     model_dir = args.model or str(shipped_model_dir())
     artifact = LinearArtifact.load(model_dir)
-    saved = artifact.meta.get("config", {})
-    config = with_overrides(TrainConfig(), binary_rows=saved.get("binary_rows", "none"), repeats=args.repeats)
+    # Retrain the model's own recipe in CV (not this version's defaults), so the figures are the artifact's.
+    config = with_overrides(config_from_meta(artifact.meta) or TrainConfig(), repeats=args.repeats)
     train_rows = [ex for ex in load_split([root], "train") if usable(ex, config)]
     valid = load_split([root], "valid")
     baseline = Baseline().fit(train_rows)

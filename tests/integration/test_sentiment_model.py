@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -17,7 +18,8 @@ from humas.sentiment.base import LABELS, Thresholds
 from humas.sentiment.data import read_labelled_file
 from humas.sentiment.evaluate import score_examples
 from humas.sentiment.factory import build_classifier
-from humas.sentiment.model import LinearArtifact, LinearClassifier, shipped_model_dir
+from humas.sentiment.features import CueMatcher, default_cues
+from humas.sentiment.model import DomainHead, LinearArtifact, LinearClassifier, shipped_model_dir, softmax
 from tests.conftest import sentiment_data
 
 
@@ -54,7 +56,7 @@ def test_artifact_is_small_data_and_loads_fast() -> None:
 
 def test_tiers_and_thresholds_come_from_meta() -> None:
     meta = json.loads((shipped_model_dir() / "meta.json").read_text())
-    assert meta["format_version"] == 2
+    assert meta["format_version"] == 3
     t = meta["thresholds"]
     clf = LinearClassifier.load()
     assert clf.thresholds == Thresholds(t["case"], t["review"], t["question"])
@@ -82,8 +84,6 @@ def test_threshold_override_is_the_case_threshold() -> None:
 
 def _v1_artifact(root: Path) -> Path:
     """A tiny format-1 artifact, as the previous release wrote it (escalation head, one threshold)."""
-    import numpy as np
-
     root.mkdir()
     vocab = {"word": ["bagus", "rusak", "terima"], "char": [" ru", "ak "], "cue": ["complaint", "praise"]}
     (root / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
@@ -107,11 +107,48 @@ def test_format_1_artifacts_still_load(tmp_path: Path) -> None:
     assert rusak.label == "negative" and rusak.tier == "case"
     assert bagus.label == "positive" and bagus.tier == "none"
     assert ask.tier == "question" and ask.p_question == 1.0  # the rule, not a head
-    # saving a loaded format-1 artifact writes format 2 with case = review
+    # saving a loaded format-1 artifact writes the current format with case = review and no in-domain head
     LinearArtifact.load(tmp_path / "v1").save(tmp_path / "v2")
     meta = json.loads((tmp_path / "v2" / "meta.json").read_text())
-    assert meta["format_version"] == 2 and meta["thresholds"]["case"] == meta["thresholds"]["review"] == 0.5
+    assert meta["format_version"] == 3 and meta["thresholds"]["case"] == meta["thresholds"]["review"] == 0.5
+    assert meta["domain_mix"] == 0.0 and LinearArtifact.load(tmp_path / "v2").domain is None
     assert LinearClassifier.load(tmp_path / "v2").classify(["jalan rusak"])[0].tier == "case"
+
+
+def _with_domain_head(root: Path, gate_intercept: float, mix: float) -> LinearArtifact:
+    """The tiny format-1 artifact with an in-domain head that calls "rusak" positive and a constant gate."""
+    art = LinearArtifact.load(root)
+    d_coef = np.zeros_like(art.coef)
+    d_coef[2, 1] = 8.0
+    art.domain = DomainHead(d_coef, np.zeros(3, np.float32), np.zeros(7, np.float32), gate_intercept, mix)
+    return art
+
+
+def test_gated_domain_head_round_trip(tmp_path: Path) -> None:
+    v1 = _v1_artifact(tmp_path / "v1")
+    for gate, mix, expected in [(-50.0, 1.0, "negative"), (50.0, 1.0, "positive"), (50.0, 0.0, "negative")]:
+        out = tmp_path / f"g{gate}_{mix}"
+        _with_domain_head(v1, gate, mix).save(out)
+        clf = LinearClassifier.load(out)
+        assert clf.artifact.format_version == 3 and clf.artifact.domain is not None
+        assert clf.artifact.domain.mix == mix
+        assert clf.classify(["jalan rusak"])[0].label == expected  # gate 0 or mix 0: the general head decides
+    half = _with_domain_head(v1, 0.0, 0.5)  # gate 0.5, mix 0.5: a quarter of the way to the in-domain logits
+    x = half.vectorizer.transform_tokens([["rusak"]], CueMatcher(default_cues()))
+    general = np.asarray(x @ half.coef.T) + half.intercept
+    domain = np.asarray(x @ half.domain.coef.T) if half.domain is not None else general
+    assert half.probabilities(x) == pytest.approx(softmax(general + 0.25 * (domain - general)))
+
+
+def test_format_2_and_bad_domain_heads(tmp_path: Path) -> None:
+    root = tmp_path / "g"
+    _with_domain_head(_v1_artifact(tmp_path / "v1"), 0.0, 0.5).save(root)
+    meta = json.loads((root / "meta.json").read_text())
+    (root / "meta.json").write_text(json.dumps(meta | {"format_version": 2}), encoding="utf-8")
+    assert LinearArtifact.load(root).domain is None  # format 2 had no in-domain head: extra arrays are not read
+    (root / "meta.json").write_text(json.dumps(meta | {"domain_mix": 1.5}), encoding="utf-8")
+    with pytest.raises(InvalidInput, match="domain_mix"):
+        LinearArtifact.load(root)
 
 
 def test_unsupported_format_is_invalid_input(tmp_path: Path) -> None:
@@ -128,7 +165,7 @@ def test_unsupported_format_is_invalid_input(tmp_path: Path) -> None:
 # Floors sit a little below the measured figures (see MODEL_CARD.md) so that a broken model fails them.
 @pytest.mark.parametrize(
     ("split", "floor"),
-    [("gov_comments", 0.78), ("smsa", 0.83), ("nusax_id", 0.90), ("indolem_sentiment", 0.63)],
+    [("gov_comments", 0.80), ("smsa", 0.85), ("nusax_id", 0.93), ("indolem_sentiment", 0.64)],
 )
 def test_macro_f1_floor(scores: dict[str, dict[str, Any]], split: str, floor: float) -> None:
     assert scores[split]["macro_f1"] >= floor

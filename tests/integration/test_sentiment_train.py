@@ -13,8 +13,9 @@ from humas.cli.sentiment import app
 from humas.errors import InvalidInput
 from humas.sentiment.base import Thresholds
 from humas.sentiment.data import read_labelled_file
+from humas.sentiment.features import CueMatcher, default_cues
 from humas.sentiment.model import LinearClassifier, shipped_model_dir
-from humas.sentiment.train import TrainConfig, train, with_overrides
+from humas.sentiment.train import TrainConfig, config_from_meta, train, with_overrides
 from tests.conftest import sentiment_data
 
 
@@ -47,7 +48,7 @@ def test_train_writes_a_loadable_artifact(tmp_path: Path) -> None:
     assert report["gov_comments"]["n"] == 30
     assert {"features", "cross-validation", "final model"} <= stages
     meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
-    assert meta["format_version"] == 2
+    assert meta["format_version"] == 3 and 0.0 < meta["domain_mix"] <= 1.0
     assert meta["train_rows"]["feedback"] == 3
     assert "indolem_sentiment" not in meta["train_rows"]  # binary 0/1 rows are left out by default
     t = meta["thresholds"]
@@ -84,3 +85,38 @@ def test_cli_train_default_out_is_not_the_shipped_model(tmp_path: Path, monkeypa
 def test_train_without_data_is_invalid(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="no train"):
         train([tmp_path], tmp_path / "out")
+
+
+def test_gated_domain_head_leans_on_in_domain_text(tmp_path: Path) -> None:
+    data = _slice(tmp_path)
+    small = {"word": 3000, "char": 5000}
+    train([data], tmp_path / "gated", config=with_overrides(TrainConfig(), max_features=small),
+          thresholds=Thresholds(0.6, 0.3, 0.5))
+    art = LinearClassifier.load(tmp_path / "gated").artifact
+    assert art.domain is not None and art.domain.mix == TrainConfig().domain_mix
+    gov = [r.text for r in read_labelled_file(data / "gov_comments" / "valid.csv")]
+    smsa = [r.text for r in read_labelled_file(data / "smsa" / "valid.tsv")]
+    norm, cues = LinearClassifier(art).normalizer, CueMatcher(default_cues())
+    gate = [art.domain.gate(art.vectorizer.transform_tokens([norm.tokens(t) for t in texts], cues))
+            for texts in (gov, smsa)]
+    assert gate[0].mean() > 0.5 > gate[1].mean()  # held-out comments open the gate, review sentences do not
+
+
+@pytest.mark.parametrize("changes", [{}, {"nb_features": True}, {"word_head_mix": 0.25}], ids=["fixed", "nb", "word"])
+def test_one_matrix_variants_write_no_domain_head(tmp_path: Path, changes: dict[str, object]) -> None:
+    data = _slice(tmp_path)
+    plain: dict[str, object] = {"domain_gate": False, "word_head_mix": 0.0}
+    config = with_overrides(TrainConfig(), max_features={"word": 3000, "char": 5000}, **(plain | changes))
+    train([data], tmp_path / "m", config=config, thresholds=Thresholds(0.6, 0.3, 0.5))
+    clf = LinearClassifier.load(tmp_path / "m")
+    assert clf.artifact.domain is None
+    [neg, pos] = clf.classify(["jalan rusak parah, kecewa", "terima kasih, pelayanan bagus"])
+    assert neg.probabilities["negative"] > pos.probabilities["negative"]
+
+
+def test_recipes_from_before_the_gate_keep_a_fixed_mix() -> None:
+    old = {"config": {"c": 2.0, "domain_mix": 0.15, "features": {"negation_scope": 2}}}
+    assert config_from_meta(old) == with_overrides(TrainConfig(), c=2.0, domain_mix=0.15, domain_gate=False,
+                                                   word_head_mix=0.0)
+    new = {"config": {"domain_gate": True, "domain_mix": 0.4, "word_head_mix": 0.25}}
+    assert config_from_meta(new) == with_overrides(TrainConfig(), domain_gate=True, domain_mix=0.4, word_head_mix=0.25)

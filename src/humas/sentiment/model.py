@@ -5,9 +5,14 @@ An artifact is a directory with three files, none of which can execute code when
 - ``meta.json``: format version, labels, triage thresholds, feature settings, training summary and metrics;
 - ``vocab.json``: ``{"word": [...], "char": [...], "cue": [...]}``, terms in column order;
 - ``weights.npz``: ``idf_<block>``, ``coef`` (3 × features), ``intercept`` (3) and, from format 2, the question
-  head ``q_coef`` (features) and ``q_intercept`` (1); read with ``allow_pickle=False``.
+  head ``q_coef`` (features) and ``q_intercept`` (1); from format 3, optionally a gated in-domain head: ``d_coef``
+  (3 × features), ``d_intercept`` (3), ``g_coef`` (features), ``g_intercept`` (1); read with ``allow_pickle=False``.
 
-Format 2 (current): ``meta["thresholds"] = {"case", "review", "question"}`` chosen by cross-validation (see
+Format 3 (current): as format 2, plus the optional gated in-domain head. Sentiment logits are
+``z + meta["domain_mix"] × g × (z_domain − z)`` with ``g`` = P(in-domain | text) from the gate head, so comments
+that look like the government comments the model was adapted on get the in-domain head's say and other text
+keeps the general head's (see ``train.py``).
+Format 2: ``meta["thresholds"] = {"case", "review", "question"}`` chosen by cross-validation (see
 ``train.py``), and a learned question head, combined with :func:`humas.sentiment.questions.question_score` as
 ``meta["question_mode"]`` says (``head``, ``max`` or ``mean``).
 Format 1 (older artifacts) still loads: ``meta["threshold"]`` is both the case and the review threshold, and
@@ -33,8 +38,8 @@ from humas.sentiment.features import BLOCKS, Block, CueMatcher, FeatureConfig, V
 from humas.sentiment.normalize import Normalizer, default_normalizer
 from humas.sentiment.questions import question_score
 
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 FILES = ("meta.json", "vocab.json", "weights.npz")
 QUESTION_MODES = ("rule", "head", "max", "mean")
 
@@ -42,6 +47,23 @@ QUESTION_MODES = ("rule", "head", "max", "mean")
 def shipped_model_dir() -> Path:
     """Directory of the artifact shipped inside the package."""
     return Path(str(resources.files("humas.sentiment") / "model"))
+
+
+@dataclass
+class DomainHead:
+    """A sentiment head fitted on in-domain rows and the gate that says how much it counts for a text."""
+
+    coef: npt.NDArray[np.float32]  # 3 × features
+    intercept: npt.NDArray[np.float32]  # 3
+    gate_coef: npt.NDArray[np.float32]  # features
+    gate_intercept: float
+    mix: float
+
+    def gate(self, x: Any) -> npt.NDArray[np.float64]:
+        """P(in-domain) per row of the feature matrix ``x``."""
+        z = np.asarray(x @ self.gate_coef, dtype=np.float64).ravel() + self.gate_intercept
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
+        return out
 
 
 @dataclass
@@ -55,8 +77,26 @@ class LinearArtifact:
     q_coef: npt.NDArray[np.float32] | None = None
     q_intercept: float = 0.0
     question_mode: str = "rule"
+    domain: DomainHead | None = None
     format_version: int = FORMAT_VERSION
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def probabilities(self, x: Any) -> npt.NDArray[np.float64]:
+        """Label probabilities (n × 3, :data:`LABELS` order) of the feature matrix ``x``."""
+        z = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
+        if self.domain is not None:
+            d = self.domain
+            z_domain = np.asarray(x @ d.coef.T, dtype=np.float64) + d.intercept
+            z += (d.mix * d.gate(x))[:, None] * (z_domain - z)
+        return softmax(z)
+
+    def p_question_head(self, x: Any) -> npt.NDArray[np.float64] | None:
+        """P(question) from the learned head, or None when the artifact has none (format 1)."""
+        if self.q_coef is None:
+            return None
+        z = np.asarray(x @ self.q_coef, dtype=np.float64).ravel() + self.q_intercept
+        out: npt.NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
+        return out
 
     @property
     def threshold(self) -> float:
@@ -75,6 +115,11 @@ class LinearArtifact:
             arrays.update(
                 q_coef=self.q_coef.astype(np.float32), q_intercept=np.asarray([self.q_intercept], dtype=np.float32)
             )
+        if self.domain is not None:
+            d = self.domain
+            arrays.update(d_coef=d.coef.astype(np.float32), d_intercept=d.intercept.astype(np.float32),
+                          g_coef=d.gate_coef.astype(np.float32),
+                          g_intercept=np.asarray([d.gate_intercept], dtype=np.float32))
         np.savez_compressed(out / "weights.npz", **arrays)  # type: ignore[arg-type]
         (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         meta = dict(self.meta)
@@ -89,6 +134,7 @@ class LinearArtifact:
             features={"negation_scope": features.negation_scope, "negation_replace": features.negation_replace,
                       "char_min": features.char_min, "char_max": features.char_max},
             block_weights={name: blocks[name].weight for name in BLOCKS},
+            domain_mix=self.domain.mix if self.domain is not None else 0.0,
         )
         (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -152,9 +198,23 @@ class LinearArtifact:
             q_coef=q_coef,
             q_intercept=float(arrays["q_intercept"][0]) if q_coef is not None else 0.0,
             question_mode=mode,
+            domain=_domain_head(meta, arrays, vectorizer.n_features) if version >= 3 else None,
             format_version=version,
             meta=meta,
         )
+
+
+def _domain_head(meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], n_features: int) -> DomainHead | None:
+    """The gated in-domain head of a format-3 artifact, or None when it was trained without one."""
+    if "d_coef" not in arrays:
+        return None
+    head = DomainHead(arrays["d_coef"], arrays["d_intercept"], arrays["g_coef"], float(arrays["g_intercept"][0]),
+                      float(meta["domain_mix"]))
+    if head.coef.shape != (len(LABELS), n_features) or head.gate_coef.shape != (n_features,):
+        raise ValueError("in-domain head does not match the vocabulary")
+    if not 0.0 <= head.mix <= 1.0:
+        raise ValueError(f"domain_mix {head.mix} is not between 0 and 1")
+    return head
 
 
 def softmax(z: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -227,11 +287,8 @@ class LinearClassifier:
         tokens = [self.normalizer.map_tokens(r) for r in raw]
         art = self.artifact
         x = art.vectorizer.transform_tokens(tokens, self._cues)
-        probs = softmax(np.asarray(x @ art.coef.T, dtype=np.float64) + art.intercept)
-        head = None
-        if art.q_coef is not None:
-            z = np.asarray(x @ art.q_coef, dtype=np.float64).ravel() + art.q_intercept
-            head = 1.0 / (1.0 + np.exp(-z))
+        probs = art.probabilities(x)
+        head = art.p_question_head(x)
         rule = np.fromiter((question_score(t) for t in texts), dtype=np.float64, count=len(texts))
         return probs, combine_question(head, rule, art.question_mode), raw
 

@@ -9,7 +9,12 @@ positive", so those rows are left out).
 Heads (all logistic regression on the same features, see ``features.py``):
 
 - sentiment: multinomial over all rows, classes balanced, optionally mixed in logit space with an in-domain head
-  fitted on gov_comments (+ feedback) only (``domain_mix``);
+  fitted on gov_comments (+ feedback) only (``domain_mix``). With ``domain_gate`` the mix is not fixed: a gate head
+  (binary, in-domain rows vs the rest) scales it per text, so text that looks like a government comment gets up to
+  ``domain_mix`` of the in-domain head and review-site text keeps the general head (a fixed mix cost SmSA ~0.007
+  macro-F1 in CV; see ``bench/RESULTS-sentiment.md``). The general head itself can be averaged in logit space with a
+  word-only head (``word_head_mix``, a plain word TF-IDF model; on by default) or replaced by NB-weighted
+  one-vs-rest heads (``nb_features``, measured in CV and left off); both fold into one coefficient matrix;
 - question: binary, on gov_comments rows: target = a question that is not a complaint (``kind == question`` and not
   negative) or a calm problem report (neutral with ``needs_escalation``); combined with the rule
   :func:`~humas.sentiment.questions.question_score` as ``question_mode`` says.
@@ -37,6 +42,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -45,7 +51,7 @@ from humas.sentiment.abusive import default_abusive_filter
 from humas.sentiment.base import LABELS, Label, Thresholds
 from humas.sentiment.data import Example, find_split_files, read_labelled_file
 from humas.sentiment.features import CueMatcher, FeatureConfig, Vectorizer, default_cues, extract
-from humas.sentiment.model import LinearArtifact, combine_question, softmax
+from humas.sentiment.model import DomainHead, LinearArtifact, combine_question
 from humas.sentiment.normalize import default_normalizer
 from humas.sentiment.questions import question_score
 
@@ -65,12 +71,17 @@ class TrainConfig:
         default_factory=lambda: {GOV_SOURCE: 1.0, FEEDBACK_SOURCE: 6.0, "indolem_sentiment": 0.5}
     )
     balance_classes: bool = True
-    c: float = 2.0
-    domain_mix: float = 0.15
+    c: float = 4.0
+    domain_mix: float = 0.4
     domain_c: float = 6.0
+    domain_gate: bool = True
+    gate_c: float = 1.0
+    nb_features: bool = False
+    word_head_mix: float = 0.25
+    word_head_c: float = 4.0
     question_c: float = 4.0
     question_mode: str = "max"
-    block_weights: Mapping[str, float] = field(default_factory=lambda: {"word": 1.0, "char": 1.0, "cue": 0.5})
+    block_weights: Mapping[str, float] = field(default_factory=lambda: {"word": 1.0, "char": 0.7, "cue": 0.7})
     min_df: Mapping[str, int] = field(default_factory=lambda: {"word": 2, "char": 3, "cue": 1})
     max_features: Mapping[str, int] = field(default_factory=lambda: {"word": 40000, "char": 60000})
     features: FeatureConfig = field(default_factory=FeatureConfig)
@@ -162,16 +173,26 @@ def fit(data: Featurised, config: TrainConfig, thresholds: Thresholds | None = N
     x = vectorizer.transform(part.docs)
     y = np.array([LABELS.index(ex.label) for ex in examples])
     w = _weights(examples, config)
-    head = LogisticRegression(C=config.c, max_iter=3000)
-    head.fit(x, y, sample_weight=w / w.mean())
-    coef, intercept = head.coef_, head.intercept_
+    coef, intercept = _nb_head(x, y, w, config.c) if config.nb_features else _lr_head(x, y, w, config.c)
+    if config.word_head_mix > 0:
+        # A word-only head (a plain word TF-IDF model) averaged in logit space: one linear model again.
+        end = vectorizer.offsets["char"]
+        word_coef, word_intercept = _lr_head(x[:, :end], y, w, config.word_head_c)
+        padded = np.zeros_like(coef)
+        padded[:, :end] = word_coef
+        coef = (1 - config.word_head_mix) * coef + config.word_head_mix * padded
+        intercept = (1 - config.word_head_mix) * intercept + config.word_head_mix * word_intercept
     gov = np.array([ex.source in IN_DOMAIN for ex in examples])
+    domain_head: DomainHead | None = None
     if config.domain_mix > 0 and len(set(y[gov])) == len(LABELS):
         # An in-domain head, mixed in logit space: government comments have their own cues ("min", "kapan").
         domain = LogisticRegression(C=config.domain_c, max_iter=3000, class_weight="balanced")
         domain.fit(x[gov], y[gov])
-        coef = (1 - config.domain_mix) * coef + config.domain_mix * domain.coef_
-        intercept = (1 - config.domain_mix) * intercept + config.domain_mix * domain.intercept_
+        if config.domain_gate and not gov.all():
+            domain_head = _gated(x, gov, domain, config)
+        else:
+            coef = (1 - config.domain_mix) * coef + config.domain_mix * domain.coef_
+            intercept = (1 - config.domain_mix) * intercept + config.domain_mix * domain.intercept_
     q_rows = [(i, t) for i, ex in enumerate(examples) if (t := question_target(ex)) is not None]
     q_coef: npt.NDArray[np.float32] | None = None
     q_intercept = 0.0
@@ -187,19 +208,51 @@ def fit(data: Featurised, config: TrainConfig, thresholds: Thresholds | None = N
         q_coef=q_coef,
         q_intercept=q_intercept,
         question_mode=config.question_mode if q_coef is not None else "rule",
+        domain=domain_head,
     )
+
+
+def _lr_head(x: Any, y: npt.NDArray[np.int64], w: npt.NDArray[np.float64], c: float) -> (
+    tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+):
+    """Multinomial logistic regression: (coef 3 × features, intercept 3)."""
+    head = LogisticRegression(C=c, max_iter=3000)
+    head.fit(x, y, sample_weight=w / w.mean())
+    return head.coef_, head.intercept_
+
+
+def _nb_head(x: Any, y: npt.NDArray[np.int64], w: npt.NDArray[np.float64], c: float) -> (
+    tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+):
+    """NB-weighted one-vs-rest heads (Wang & Manning 2012, "NBSVM" with logistic loss): each class's features
+    are scaled by their log-count ratio r; the scale is folded into the coefficients (coef_k = w_k * r_k), so
+    inference stays one product and the three logits go through the usual softmax."""
+    coefs, intercepts = [], []
+    for k in range(len(LABELS)):
+        mine = y == k
+        p = 1.0 + np.asarray(abs(x[mine]).sum(axis=0)).ravel()
+        q = 1.0 + np.asarray(abs(x[~mine]).sum(axis=0)).ravel()
+        r = np.log((p / p.sum()) / (q / q.sum()))
+        head = LogisticRegression(C=c, max_iter=3000)
+        head.fit(x @ sparse.diags(r), mine.astype(np.int64), sample_weight=w / w.mean())
+        coefs.append(head.coef_[0] * r)
+        intercepts.append(head.intercept_[0])
+    return np.array(coefs), np.array(intercepts)
+
+
+def _gated(x: Any, in_domain: npt.NDArray[np.bool_], domain: LogisticRegression, config: TrainConfig) -> DomainHead:
+    """The in-domain head with its gate: P(in-domain | text), classes balanced (400 rows against 11,000)."""
+    gate = LogisticRegression(C=config.gate_c, max_iter=3000, class_weight="balanced")
+    gate.fit(x, in_domain.astype(np.int64))
+    return DomainHead(domain.coef_.astype(np.float32), domain.intercept_.astype(np.float32),
+                      gate.coef_[0].astype(np.float32), float(gate.intercept_[0]), config.domain_mix)
 
 
 def predict(artifact: LinearArtifact, data: Featurised) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """(probabilities n × 3, P(question) n) for already normalised rows."""
     x = artifact.vectorizer.transform(data.docs)
-    probs = softmax(np.asarray(x @ artifact.coef.T, dtype=np.float64) + artifact.intercept)
-    head = None
-    if artifact.q_coef is not None:
-        z = np.asarray(x @ artifact.q_coef, dtype=np.float64).ravel() + artifact.q_intercept
-        head = 1.0 / (1.0 + np.exp(-z))
     rule = np.array([question_score(ex.text) for ex in data.examples])
-    return probs, combine_question(head, rule, artifact.question_mode)
+    return artifact.probabilities(x), combine_question(artifact.p_question_head(x), rule, artifact.question_mode)
 
 
 def nusax_groups(examples: Sequence[Example], min_cosine: float = 0.5) -> npt.NDArray[np.int64]:
@@ -453,6 +506,9 @@ def config_from_meta(meta: Mapping[str, Any]) -> TrainConfig | None:
         return None
     known = {f.name for f in fields(TrainConfig)}
     values: dict[str, Any] = {k: v for k, v in recorded.items() if k in known}
+    # Recipes recorded before issue 10 (format 2) mixed the in-domain head at a fixed share, with no word-only head.
+    values.setdefault("domain_gate", False)
+    values.setdefault("word_head_mix", 0.0)
     if isinstance(values.get("features"), Mapping):
         feature_fields = {f.name for f in fields(FeatureConfig)}
         values["features"] = FeatureConfig(**{k: v for k, v in values["features"].items() if k in feature_fields})
