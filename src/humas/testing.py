@@ -5,6 +5,8 @@
   be scripted to fail the way real platforms do.
 * :class:`~humas.testing_graph.FakeGraphServer` (in :mod:`humas.testing_graph`): a loopback HTTP fake of the Meta
   Graph API for Facebook Pages.
+* :class:`LoopbackServer`: what every loopback fake shares (the server's lifecycle, one request handler,
+  :class:`Fault` scripting); a fake answers each request with a :class:`LoopbackAnswer`.
 * :class:`~humas.publisher.base.MemorySecretStore`: re-exported.
 """
 
@@ -12,11 +14,17 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import email
+import email.message
+import email.policy
 import http.server
+import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 from typing import Any, ClassVar, Self, cast
 
 from humas.errors import (
@@ -68,18 +76,149 @@ def _aware(dt: datetime) -> datetime:
     return dt.astimezone(UTC)
 
 
+@dataclass
+class LoopbackAnswer:
+    """What a loopback fake answers one request with: ``status``, ``headers`` in the order sent (the handler adds
+    ``Content-Length``) and ``payload``; with ``drop`` the connection is closed without an answer, with ``delay``
+    the answer (or the drop) comes that many seconds late."""
+
+    status: int
+    headers: dict[str, str]
+    payload: bytes = b""
+    drop: bool = False
+    delay: float = 0.0
+
+
+@dataclass
+class Fault:
+    """A fault scripted for the next request that matches ``method`` (None: any) and ``path`` (a regular expression
+    searched in the fake's own path; None: any).
+
+    Without ``drop`` or ``delay`` the request gets ``answer`` and nothing is carried out. With ``drop`` the
+    connection is closed without an answer, with ``delay`` the answer comes that many seconds late; ``apply``
+    carries the request out first (the write happens, its answer is lost or late)."""
+
+    method: str | None
+    path: str | None
+    answer: LoopbackAnswer = field(default_factory=lambda: LoopbackAnswer(0, {}))
+    drop: bool = False
+    delay: float = 0.0
+    apply: bool = False
+
+    def matches(self, method: str, path: str) -> bool:
+        if self.method is not None and self.method != method:
+            return False
+        return self.path is None or re.search(self.path, path) is not None
+
+    def late(self, answer: LoopbackAnswer) -> LoopbackAnswer:
+        """``answer``, dropped or delayed as this fault says."""
+        answer.drop, answer.delay = self.drop, self.delay
+        return answer
+
+
+class LoopbackHandler(http.server.BaseHTTPRequestHandler):
+    """The request handler every loopback fake shares: it reads the body (``Content-Length`` bytes), asks the fake's
+    :meth:`LoopbackServer._answer`, waits the answer's ``delay`` (outside the fake's lock: other requests are
+    answered meanwhile), then closes the connection (``drop``) or writes status, headers, ``Content-Length``, the
+    fake's :meth:`~LoopbackServer._every_answer_headers` and payload. A verb the fake does not serve gets 501, as
+    :class:`~http.server.BaseHTTPRequestHandler` answers it."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
+    server: LoopbackHTTPServer
+    timeout = 10
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the fake's calls instead
+        return
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
+        fake = self.server.fake
+        if method not in fake.verbs:
+            self.send_error(HTTPStatus.NOT_IMPLEMENTED, f"Unsupported method ({method!r})")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        answer = fake._answer(method, self.path, self.headers, body)
+        if answer.delay:
+            time.sleep(answer.delay)
+        if answer.drop:
+            self.close_connection = True
+            return
+        try:
+            self.send_response(answer.status, fake.reasons.get(answer.status))
+            for k, v in answer.headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(answer.payload)))
+            self.end_headers()
+            self.wfile.write(answer.payload)
+        except OSError:  # the client gave up waiting (a delayed answer)
+            self.close_connection = True
+
+    def end_headers(self) -> None:
+        for k, v in self.server.fake._every_answer_headers().items():
+            self.send_header(k, v)
+        super().end_headers()
+
+
+class LoopbackHTTPServer(http.server.ThreadingHTTPServer):
+    """A server on 127.0.0.1 (a free port) whose :class:`LoopbackHandler` answers as ``fake``."""
+
+    daemon_threads = True
+
+    def __init__(self, fake: LoopbackServer) -> None:
+        self.fake = fake
+        super().__init__(("127.0.0.1", 0), LoopbackHandler)
+
+
 class LoopbackServer(abc.ABC):
     """The lifecycle every loopback fake shares: an HTTP server on 127.0.0.1 in a thread of its own, started and
-    stopped by ``with`` (or ``start``/``stop``), its address in :attr:`url`. A fake makes its server in
-    :meth:`_make_server`."""
+    stopped by ``with`` (or ``start``/``stop``), its address in :attr:`url`. A fake answers each request in
+    :meth:`_answer`, under its own :attr:`_lock` where it touches its state; :attr:`_faults` holds the faults it
+    scripts (:meth:`_take_fault`)."""
 
     thread_name = "fake-server"
+    #: the verbs the platform serves; another gets 501
+    verbs: ClassVar[frozenset[str]] = frozenset({"GET", "POST", "PUT", "DELETE"})
+    #: status lines the platform words its own way (status -> reason phrase)
+    reasons: ClassVar[Mapping[int, str]] = {}
     _httpd: http.server.HTTPServer | None = None
     _thread: threading.Thread | None = None
 
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._faults: list[Fault] = []
+
     @abc.abstractmethod
+    def _answer(self, method: str, target: str, headers: email.message.Message, body: bytes) -> LoopbackAnswer:
+        """The answer to one request (``target``: the path and query as sent, ``headers`` as sent); called on the
+        server's thread."""
+
+    def _every_answer_headers(self) -> dict[str, str]:
+        """Headers the platform sends last with every answer, the handler's own error pages included."""
+        return {}
+
     def _make_server(self) -> http.server.HTTPServer:
         """A server bound to 127.0.0.1 on a free port, whose handler answers as this fake."""
+        return LoopbackHTTPServer(self)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        """The first scripted fault that matches the request, taken off :attr:`_faults`; call it under the lock."""
+        fault = next((f for f in self._faults if f.matches(method, path)), None)
+        if fault is not None:
+            self._faults.remove(fault)
+        return fault
 
     def start(self) -> Self:
         if self._httpd is None:
@@ -116,6 +255,27 @@ class LoopbackServer(abc.ABC):
         if url is None:
             raise InvalidInput(f"{type(self).__name__} is not started")
         return url
+
+
+def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
+    """Fields and files (name -> (filename, content type, bytes)) of a ``multipart/form-data`` body."""
+    msg = email.message_from_bytes(
+        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + body, policy=email.policy.HTTP
+    )
+    form: dict[str, str] = {}
+    files: dict[str, tuple[str, str, bytes]] = {}
+    for part in msg.iter_parts() if isinstance(msg, email.message.EmailMessage) else []:
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        raw = part.get_payload(decode=True)
+        data = raw if isinstance(raw, bytes) else b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, part.get_content_type(), data)
+        else:
+            form[name] = data.decode("utf-8")
+    return form, files
 
 
 class FakeClock:

@@ -7,26 +7,28 @@ documented Graph errors injected by code (:data:`GRAPH_ERRORS`, :func:`graph_err
 from __future__ import annotations
 
 import base64
-import email
 import email.message
-import email.policy
 import hashlib
 import hmac
-import http.server
 import json
 import re
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from humas.errors import (
     NotFound,
 )
-from humas.testing import LoopbackServer, _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
+from humas.testing import (  # one rule for the fakes' times: timezone-aware, kept in UTC
+    Fault,
+    LoopbackAnswer,
+    LoopbackServer,
+    _aware,
+    _multipart,
+)
 
 __all__ = ["GRAPH_ERRORS", "FakeGraphServer", "GraphCall", "GraphComment", "GraphPhoto", "GraphPost", "graph_error"]
 
@@ -139,59 +141,6 @@ class _UserToken:
     long_lived: bool
 
 
-@dataclass
-class _Fault:
-    status: int
-    body: bytes
-    method: str | None
-    path: str | None  # a regular expression searched in the path (without the version)
-    drop: bool = False  # close the connection without an answer
-    apply: bool = False  # with drop: carry the request out first (the answer is lost, the write is not)
-
-
-class _GraphHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-    server: _GraphHTTPServer
-    timeout = 10
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read fake.calls instead
-        return
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, payload, drop = self.server.fake._dispatch(method, self.path, dict(self.headers.items()), body)
-        if drop:
-            self.close_connection = True
-            return
-        self.send_response(status)
-        if status == 302:  # the login dialog sends the browser back to the app: the payload is the Location
-            self.send_header("Location", payload.decode())
-            payload = b""
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _GraphHTTPServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeGraphServer) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _GraphHandler)
-
-
 class FakeGraphServer(LoopbackServer):
     """A real HTTP server on 127.0.0.1 (a free port, one thread) speaking the Graph API wire format for what
     :class:`~humas.publisher.facebook.FacebookPageAdapter` calls (``platform-apis.md`` §2), with an in-memory store.
@@ -227,6 +176,7 @@ class FakeGraphServer(LoopbackServer):
     """
 
     thread_name = "fake-graph"
+    verbs: ClassVar[frozenset[str]] = frozenset({"GET", "POST", "DELETE"})
 
     def __init__(
         self,
@@ -242,6 +192,7 @@ class FakeGraphServer(LoopbackServer):
         ig_user_id: str | None = None,
         ig_username: str = "humas_fake",
     ) -> None:
+        super().__init__()
         self.app_id = app_id
         self.user_id = user_id
         self.ig_user_id = ig_user_id
@@ -262,14 +213,7 @@ class FakeGraphServer(LoopbackServer):
         self.comments: dict[str, GraphComment] = {}
         self.calls: list[GraphCall] = []
         self.server_errors: list[Exception] = []  # exceptions the fake raised while answering (answered 500/code 1)
-        self._faults: list[_Fault] = []
         self._seq = 0
-        self._lock = threading.RLock()
-
-    # --- lifecycle ----------------------------------------------------------------------------------------------
-
-    def _make_server(self) -> http.server.HTTPServer:
-        return _GraphHTTPServer(self)
 
     def __repr__(self) -> str:
         return f"FakeGraphServer(page_id={self.page_id!r}, url={self._url_or_none()!r})"
@@ -291,20 +235,20 @@ class FakeGraphServer(LoopbackServer):
         version) get a Graph error envelope for ``code`` with HTTP ``status``; nothing is stored."""
         body = json.dumps(graph_error(code, subcode, message)).encode()
         with self._lock:
-            self._faults.extend(_Fault(status, body, method, path) for _ in range(times))
+            self._faults.extend(Fault(method, path, LoopbackAnswer(status, {}, body)) for _ in range(times))
 
     def fail_next_http(
         self, status: int, body: bytes = b"", *, method: str | None = None, path: str | None = None
     ) -> None:
         """The next matching request gets a bare HTTP ``status`` (a proxy's answer: no Graph envelope)."""
         with self._lock:
-            self._faults.append(_Fault(status, body, method, path))
+            self._faults.append(Fault(method, path, LoopbackAnswer(status, {}, body)))
 
     def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
         """The next matching request is read and the connection closed without an answer; with ``apply`` the
         request is carried out first (the write happened, its answer is lost)."""
         with self._lock:
-            self._faults.append(_Fault(0, b"", method, path, drop=True, apply=apply))
+            self._faults.append(Fault(method, path, drop=True, apply=apply))
 
     def deny_next(self) -> None:
         """The next login dialog ends with the person refusing (``error=access_denied``)."""
@@ -364,6 +308,14 @@ class FakeGraphServer(LoopbackServer):
 
     # --- the wire -----------------------------------------------------------------------------------------------
 
+    def _answer(self, method: str, target: str, headers: email.message.Message, body: bytes) -> LoopbackAnswer:
+        status, payload, drop = self._dispatch(method, target, dict(headers.items()), body)
+        head = {"Content-Type": "application/json; charset=UTF-8"}
+        if status == 302:  # the login dialog sends the browser back to the app: the payload is the Location
+            head = {"Location": payload.decode(), **head}
+            payload = b""
+        return LoopbackAnswer(status, head, payload, drop=drop)
+
     def _dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes, bool]:
         """(status, JSON body, drop the connection) for one request; called on the server's thread."""
         parts = urlsplit(target)
@@ -384,14 +336,9 @@ class FakeGraphServer(LoopbackServer):
         with self._lock:
             self.calls.append(GraphCall(method, path, m.group(1) if m else "", dict(params),
                                         {k: v[0] for k, v in files.items()}, query_token is not None, proof))
-            fault = next((f for f in self._faults if (f.method is None or f.method == method)
-                          and (f.path is None or re.search(f.path, path))), None)
-            if fault is not None:
-                self._faults.remove(fault)
-                if not fault.drop:
-                    return fault.status, fault.body, False
-                if not fault.apply:
-                    return 0, b"", True
+            fault = self._take_fault(method, path)
+            if fault is not None and not fault.apply:
+                return fault.answer.status, fault.answer.payload, fault.drop
             if path == "dialog/oauth" and method == "GET":
                 return self._dialog(params)
             if m is None:
@@ -777,24 +724,3 @@ def _cursor_seq(cursor: str) -> int | None:
 
 def _post_seq(post: GraphPost) -> int:
     return int(post.id.rsplit("_", 1)[-1])
-
-
-def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
-    """Fields and files (name -> (filename, content type, bytes)) of a ``multipart/form-data`` body."""
-    msg = email.message_from_bytes(
-        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + body, policy=email.policy.HTTP
-    )
-    form: dict[str, str] = {}
-    files: dict[str, tuple[str, str, bytes]] = {}
-    for part in msg.iter_parts() if isinstance(msg, email.message.EmailMessage) else []:
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        raw = part.get_payload(decode=True)
-        data = raw if isinstance(raw, bytes) else b""
-        filename = part.get_filename()
-        if filename is not None:
-            files[name] = (filename, part.get_content_type(), data)
-        else:
-            form[name] = data.decode("utf-8")
-    return form, files

@@ -12,22 +12,19 @@ professional account's media, containers and comments.
 from __future__ import annotations
 
 import base64
-import http.server
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from humas.errors import NotFound
 from humas.testing import _aware
 from humas.testing_graph import (
     GRAPH_TIME_FORMAT,
     FakeGraphServer,
-    _GraphHandler,
-    _GraphHTTPServer,
     _select,
     _unsupported,
     _UserToken,
@@ -111,20 +108,6 @@ class IGComment:
     seq: int = 0
 
 
-class _IGHandler(_GraphHandler):
-    def end_headers(self) -> None:
-        usage = cast("FakeInstagramServer", self.server.fake).usage_header
-        if usage is not None:  # Meta sends the usage headers with every answer (§2.3)
-            self.send_header("X-Business-Use-Case-Usage", usage)
-        super().end_headers()
-
-
-class _IGHTTPServer(_GraphHTTPServer):
-    def __init__(self, fake: FakeInstagramServer) -> None:
-        self.fake = fake
-        http.server.ThreadingHTTPServer.__init__(self, ("127.0.0.1", 0), _IGHandler)
-
-
 class FakeInstagramServer(FakeGraphServer):
     """A real HTTP server on 127.0.0.1 speaking the Instagram Graph API (Facebook Login: a Page token, host
     ``graph.facebook.com``) for what :class:`~humas.publisher.instagram.InstagramAdapter` calls. Pass ``fake.url``
@@ -201,11 +184,14 @@ class FakeInstagramServer(FakeGraphServer):
         self.media_url_checks: list[tuple[str, int | None, str]] = []  # (url, HTTP status, content type)
         self._container_failures: list[str] = []  # status texts the next created containers end with
 
-    def _make_server(self) -> http.server.HTTPServer:
-        return _IGHTTPServer(self)
-
     def __repr__(self) -> str:
         return f"FakeInstagramServer(ig_user_id={self.ig_user_id!r}, url={self._url_or_none()!r})"
+
+    def _every_answer_headers(self) -> dict[str, str]:
+        usage = self.usage_header
+        if usage is None:
+            return {}
+        return {"X-Business-Use-Case-Usage": usage}  # Meta sends the usage headers with every answer (§2.3)
 
     # --- scripting ----------------------------------------------------------------------------------------------
 

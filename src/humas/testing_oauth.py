@@ -17,19 +17,18 @@ from __future__ import annotations
 
 import abc
 import base64
+import email.message
 import hashlib
-import http.server
 import json
 import re
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from humas.testing import LoopbackServer
+from humas.testing import LoopbackAnswer, LoopbackServer
 
 __all__ = ["FakeGoogleOAuth", "FakeOAuthServer", "FakeXOAuth", "OAuthCall"]
 
@@ -60,41 +59,6 @@ class _Token:
     expires_at: datetime
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-    timeout = 10
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, headers, payload = self.server.fake._dispatch(method, self.path, dict(self.headers.items()), body)
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeOAuthServer) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-
 Answer = tuple[int, dict[str, str], bytes]
 
 
@@ -112,9 +76,11 @@ class FakeOAuthServer(LoopbackServer):
     rotate_refresh: ClassVar[bool]  # a new refresh token on every refresh (X); else the same one is kept (Google)
     pkce_required: ClassVar[bool]
     prefix: ClassVar[str]
+    verbs: ClassVar[frozenset[str]] = frozenset({"GET", "POST"})
 
     def __init__(self, *, client_id: str, client_secret: str | None = None,
                  clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__()
         self.client_id = client_id
         self.client_secret = client_secret
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
@@ -125,12 +91,6 @@ class FakeOAuthServer(LoopbackServer):
         self.calls: list[OAuthCall] = []
         self._deny = False
         self._failures: list[tuple[int, dict[str, str]]] = []
-        self._lock = threading.RLock()
-
-    # --- lifecycle ----------------------------------------------------------------------------------------------
-
-    def _make_server(self) -> http.server.HTTPServer:
-        return _Server(self)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(client_id={self.client_id!r})"
@@ -170,6 +130,9 @@ class FakeOAuthServer(LoopbackServer):
                 t.expires_at = self.clock() - timedelta(seconds=1)
 
     # --- the wire -----------------------------------------------------------------------------------------------
+
+    def _answer(self, method: str, target: str, headers: email.message.Message, body: bytes) -> LoopbackAnswer:
+        return LoopbackAnswer(*self._dispatch(method, target, dict(headers.items()), body))
 
     def _dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Answer:
         parts = urlsplit(target)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import base64
 import email.message
 import email.policy
-import http.server
 import json
 import re
-import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +20,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from humas.errors import NotFound
-from humas.testing import LoopbackServer, _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
+from humas.testing import (  # one rule for the fakes' times: timezone-aware, kept in UTC
+    Fault,
+    LoopbackAnswer,
+    LoopbackServer,
+    _aware,
+    _multipart,
+)
 
 __all__ = ["EDITOR", "WP_ERRORS", "FakeWordPressServer", "WPCall", "WPComment", "WPMedia", "WPPost", "WPTerm",
            "wp_error"]
@@ -164,65 +168,9 @@ class WPCall:
     body_size: int = 0
 
 
-@dataclass
-class _Fault:
-    status: int
-    body: bytes
-    content_type: str
-    headers: dict[str, str]
-    method: str | None
-    path: str | None
-    drop: bool = False
-    apply: bool = False
-
-
 _Answer = tuple[int, Any, dict[str, str]]
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-    timeout = 10
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read fake.calls instead
-        return
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        status, payload, ctype, headers, drop = self.server.fake._dispatch(
-            method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-        if drop:
-            self.close_connection = True
-            return
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(payload)))
-        for k, v in headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeWordPressServer) -> None:
-        self.fake = fake
-        super().__init__(("127.0.0.1", 0), _Handler)
+_JSON = "application/json; charset=UTF-8"
+_HTML = "text/html; charset=UTF-8"
 
 
 class FakeWordPressServer(LoopbackServer):
@@ -265,6 +213,7 @@ class FakeWordPressServer(LoopbackServer):
         max_upload_bytes: int = 8 * 1024 * 1024,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        super().__init__()
         self.user = WPUser(user_id, username, display_name, application_password, frozenset(capabilities))
         self.moderation = moderation  # a visitor's comment (added through the API by a non-moderator) waits
         self.max_upload_bytes = max_upload_bytes
@@ -277,16 +226,9 @@ class FakeWordPressServer(LoopbackServer):
         self.calls: list[WPCall] = []
         self.server_errors: list[Exception] = []
         self.on_post_created: Callable[[WPPost], None] | None = None
-        self._faults: list[_Fault] = []
         self._post_seq = 10  # posts and attachments share WordPress's one id sequence (wp_posts)
         self._comment_seq = 0
         self._term_seq = 1
-        self._lock = threading.RLock()
-
-    # --- lifecycle ----------------------------------------------------------------------------------------------
-
-    def _make_server(self) -> http.server.HTTPServer:
-        return _Server(self)
 
     def __repr__(self) -> str:
         return f"FakeWordPressServer(user={self.user.username!r}, url={self._url_or_none()!r})"
@@ -300,21 +242,23 @@ class FakeWordPressServer(LoopbackServer):
         ``/wp-json/wp/v2/``) get the error envelope of ``code`` (:data:`WP_ERRORS`); nothing is stored."""
         st, body = wp_error(code, message, status=status)
         with self._lock:
-            self._faults.extend(_Fault(st, json.dumps(body).encode(), "application/json; charset=UTF-8",
-                                       dict(headers or {}), method, path) for _ in range(times))
+            self._faults.extend(Fault(method, path, LoopbackAnswer(st, {"Content-Type": _JSON, **(headers or {})},
+                                                                   json.dumps(body).encode()))
+                                for _ in range(times))
 
-    def fail_next_http(self, status: int, body: bytes = b"", *, content_type: str = "text/html; charset=UTF-8",
+    def fail_next_http(self, status: int, body: bytes = b"", *, content_type: str = _HTML,
                        headers: Mapping[str, str] | None = None, method: str | None = None,
                        path: str | None = None) -> None:
         """The next matching request gets a bare HTTP answer (a proxy's or firewall's: no WordPress envelope)."""
         with self._lock:
-            self._faults.append(_Fault(status, body, content_type, dict(headers or {}), method, path))
+            self._faults.append(Fault(method, path, LoopbackAnswer(status, {"Content-Type": content_type,
+                                                                           **(headers or {})}, body)))
 
     def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
         """The next matching request is read and the connection closed without an answer; with ``apply`` the
         request is carried out first (the write happened, its answer is lost)."""
         with self._lock:
-            self._faults.append(_Fault(0, b"", "", {}, method, path, drop=True, apply=apply))
+            self._faults.append(Fault(method, path, drop=True, apply=apply))
 
     def add_post(self, title: str, content: str = "", *, status: str = "publish", author: int = 1,
                  date_gmt: datetime | None = None, comment_status: str = "open") -> WPPost:
@@ -372,9 +316,11 @@ class FakeWordPressServer(LoopbackServer):
 
     # --- the wire -----------------------------------------------------------------------------------------------
 
-    def _dispatch(self, method: str, target: str, headers: dict[str, str],
-                  body: bytes) -> tuple[int, bytes, str, dict[str, str], bool]:
-        """(status, body, content type, extra headers, drop the connection) for one request (server thread)."""
+    def _answer(self, method: str, target: str, headers: email.message.Message, body: bytes) -> LoopbackAnswer:
+        return self._dispatch(method, target, {k.lower(): v for k, v in headers.items()}, body)
+
+    def _dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> LoopbackAnswer:
+        """The answer to one request, its ``headers`` with lowercase names."""
         parts = urlsplit(target)
         rest = parts.path.startswith(REST) or parts.path == REST.rstrip("/")
         path = parts.path[len(REST):].strip("/") if rest else parts.path
@@ -401,17 +347,12 @@ class FakeWordPressServer(LoopbackServer):
             user, refused = self._authenticate(headers.get("authorization"))
             self.calls.append(WPCall(method, path, dict(params), user.username if user else None, dict(headers),
                                      len(body)))
-            fault = next((f for f in self._faults if (f.method is None or f.method == method)
-                          and (f.path is None or re.search(f.path, path))), None)
-            if fault is not None:
-                self._faults.remove(fault)
-                if not fault.drop:
-                    return fault.status, fault.body, fault.content_type, fault.headers, False
-                if not fault.apply:
-                    return 0, b"", "", {}, True
+            fault = self._take_fault(method, path)
+            if fault is not None and not fault.apply:
+                return fault.late(fault.answer)
             if not rest:
                 page = b"<!doctype html><html><body><h1>Halaman tidak ditemukan</h1></body></html>"
-                return 404, page, "text/html; charset=UTF-8", {}, False
+                return LoopbackAnswer(404, {"Content-Type": _HTML}, page)
             if refused is not None:
                 return self._json(*refused)
             try:
@@ -421,14 +362,13 @@ class FakeWordPressServer(LoopbackServer):
                 status, answer = wp_error("internal_server_error")
                 extra = {}
             if fault is not None:  # an applied drop: the write stays, its answer is lost
-                return 0, b"", "", {}, True
+                return fault.late(LoopbackAnswer(0, {}))
             if isinstance(answer, str):  # a page from the web server in front of WordPress
-                return status, answer.encode(), "text/html; charset=UTF-8", extra, False
+                return LoopbackAnswer(status, {"Content-Type": _HTML, **extra}, answer.encode())
             return self._json(status, answer, extra)
 
-    def _json(self, status: int, answer: Any,
-              extra: dict[str, str] | None = None) -> tuple[int, bytes, str, dict[str, str], bool]:
-        return status, json.dumps(answer).encode(), "application/json; charset=UTF-8", extra or {}, False
+    def _json(self, status: int, answer: Any, extra: dict[str, str] | None = None) -> LoopbackAnswer:
+        return LoopbackAnswer(status, {"Content-Type": _JSON, **(extra or {})}, json.dumps(answer).encode())
 
     def _authenticate(self, header: str | None) -> tuple[WPUser | None, tuple[int, dict[str, Any]] | None]:
         if not header:
@@ -804,24 +744,3 @@ def _disposition_filename(value: str | None) -> str | None:
     except (ValueError, IndexError, TypeError):
         return None
     return name.strip() if isinstance(name, str) and name.strip() else None
-
-
-def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str | None, str, bytes]]]:
-    """Fields and files (name -> (filename, content type, bytes)) of a ``multipart/form-data`` body."""
-    msg = email.message_from_bytes(
-        f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode() + body, policy=email.policy.HTTP
-    )
-    form: dict[str, str] = {}
-    files: dict[str, tuple[str | None, str, bytes]] = {}
-    for part in msg.iter_parts() if isinstance(msg, email.message.EmailMessage) else []:
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        raw = part.get_payload(decode=True)
-        data = raw if isinstance(raw, bytes) else b""
-        filename = part.get_filename()
-        if filename is not None:
-            files[name] = (filename, part.get_content_type(), data)
-        else:
-            form[name] = data.decode("utf-8")
-    return form, files

@@ -9,27 +9,29 @@ every call there, tweepy's included.
 from __future__ import annotations
 
 import base64
+import email.message
 import email.utils
 import hashlib
 import html
-import http.server
 import json
 import math
 import re
 import secrets
 import string
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlsplit
 
 from humas.errors import NotFound
-from humas.testing import _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
-from humas.testing_graph import _multipart
-from humas.testing_oauth import FakeXOAuth, OAuthCall, _Server
+from humas.testing import (  # one rule for the fakes' times: timezone-aware, kept in UTC
+    Fault,
+    LoopbackAnswer,
+    _aware,
+    _multipart,
+)
+from humas.testing_oauth import FakeXOAuth, OAuthCall
 
 __all__ = ["ALL_SCOPES", "PROBLEM", "FakeXServer", "XCall", "XMedia", "XTweet", "XUser", "snowflake"]
 
@@ -172,74 +174,6 @@ class XCall(OAuthCall):
     bearer: bool = False
 
 
-@dataclass
-class _Fault:
-    method: str | None
-    path: str | None  # a regular expression searched in the path
-    status: int = 0
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False  # close the connection without an answer
-    delay: float = 0.0  # answer this many seconds late (past the client's timeout: a ReadTimeout)
-    apply: bool = False  # with drop/delay: carry the request out first (the write happens, its answer is lost)
-
-
-@dataclass
-class _Answer:
-    status: int
-    headers: dict[str, str]
-    payload: bytes
-    drop: bool = False
-    delay: float = 0.0
-
-
-class _XHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-    server: _XHTTPServer
-    timeout = 10
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read fake.calls instead
-        return
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        answer = cast(FakeXServer, self.server.fake)._serve(method, self.path, dict(self.headers.items()), body)
-        if answer.delay:
-            time.sleep(answer.delay)  # outside the fake's lock: other requests are answered meanwhile
-        if answer.drop:
-            self.close_connection = True
-            return
-        self.send_response(answer.status)
-        for k, v in answer.headers.items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(answer.payload)))
-        self.end_headers()
-        try:
-            self.wfile.write(answer.payload)
-        except OSError:  # the client gave up (a delayed answer)
-            self.close_connection = True
-
-
-class _XHTTPServer(_Server):
-    def __init__(self, fake: FakeXServer) -> None:
-        self.fake = fake
-        http.server.ThreadingHTTPServer.__init__(self, ("127.0.0.1", 0), _XHandler)
-
-
 class FakeXServer(FakeXOAuth):
     """X API v2 on 127.0.0.1 with an in-memory store, for what :class:`~humas.publisher.x.XAdapter` calls (§1.2–1.4):
 
@@ -270,6 +204,7 @@ class FakeXServer(FakeXOAuth):
     """
 
     thread_name = "fake-x-api"
+    verbs: ClassVar[frozenset[str]] = frozenset({"GET", "POST", "PUT", "DELETE"})
 
     def __init__(self, *, client_id: str = "fake-x-client", client_secret: str | None = "fake-x-secret",
                  user_id: str = "1590000000000000001", username: str = "humaskota",
@@ -285,14 +220,9 @@ class FakeXServer(FakeXOAuth):
         self.media: dict[str, XMedia] = {}
         self.server_errors: list[Exception] = []
         self.on_tweet_created: Callable[[XTweet], None] | None = None
-        self._faults: list[_Fault] = []
         self._windows: dict[str, tuple[datetime, int]] = {}  # endpoint -> (window start, calls in it)
         self._tokens: dict[str, str] = {}  # pagination token -> id to continue below
         self._seq = 0
-        self._lock = threading.RLock()
-
-    def _make_server(self) -> http.server.HTTPServer:
-        return _XHTTPServer(self)
 
     # --- scripting ----------------------------------------------------------------------------------------------
 
@@ -308,21 +238,21 @@ class FakeXServer(FakeXOAuth):
             reset = int((self.clock() + reset_in).timestamp())
             headers |= {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
         with self._lock:
-            self._faults.extend(_Fault(method, path, status, json.dumps(answer).encode(), dict(headers))
+            self._faults.extend(Fault(method, path, LoopbackAnswer(status, dict(headers), json.dumps(answer).encode()))
                                 for _ in range(times))
 
     def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
         """The next matching request is read and the connection closed without an answer; with ``apply`` it is
         carried out first (the write happened, its answer is lost)."""
         with self._lock:
-            self._faults.append(_Fault(method, path, drop=True, apply=apply))
+            self._faults.append(Fault(method, path, drop=True, apply=apply))
 
     def delay_next(self, seconds: float, *, apply: bool = True, method: str | None = None,
                    path: str | None = None) -> None:
         """The next matching request is answered ``seconds`` late (a client with a shorter timeout gets a
         ReadTimeout); with ``apply`` (default) it is carried out at once, as X does before the answer is lost."""
         with self._lock:
-            self._faults.append(_Fault(method, path, delay=seconds, apply=apply))
+            self._faults.append(Fault(method, path, delay=seconds, apply=apply))
 
     def issue_tokens(self, scopes: list[str] | None = None) -> dict[str, Any]:
         """The token endpoint's answer to a completed connection with ``scopes`` (default: every scope humas asks
@@ -377,8 +307,10 @@ class FakeXServer(FakeXOAuth):
 
     # --- the wire -----------------------------------------------------------------------------------------------
 
-    def _serve(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> _Answer:
-        """The answer to one request; called on the server's thread."""
+    def _answer(self, method: str, target: str, headers: email.message.Message, body: bytes) -> LoopbackAnswer:
+        return self._serve(method, target, dict(headers.items()), body)
+
+    def _serve(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> LoopbackAnswer:
         parts = urlsplit(target)
         path = parts.path.rstrip("/") or "/"
         params = dict(parse_qsl(parts.query, keep_blank_values=True))
@@ -406,27 +338,22 @@ class FakeXServer(FakeXOAuth):
             self.calls.append(XCall(method, path, dict(params), basic[0] if basic else None, body=body,
                                     files={k: len(v[2]) for k, v in files.items()},
                                     bearer=auth.startswith("Bearer ")))
-            fault = next((f for f in self._faults if (f.method is None or f.method == method)
-                          and (f.path is None or re.search(f.path, path))), None)
+            fault = self._take_fault(method, path)
             if fault is not None:
-                self._faults.remove(fault)
                 if not (fault.drop or fault.delay):
-                    return _Answer(fault.status, fault.headers, fault.body)
+                    return fault.answer
                 if not fault.apply:  # lost on the way in: nothing is carried out
-                    return self._late(fault, self._wire(503, _problem(503)))
+                    return fault.late(self._wire(503, _problem(503)))
             try:
                 answer = self._route(method, path, params, body, files, auth, basic)
             except Exception as exc:  # a bug in the fake or a malformed request: kept, answered as X's 500
                 self.server_errors.append(exc)
                 answer = self._wire(500, _problem(500))
-            return self._late(fault, answer) if fault is not None else answer
-
-    def _late(self, fault: _Fault, answer: _Answer) -> _Answer:
-        answer.drop, answer.delay = fault.drop, fault.delay
-        return answer
+            return fault.late(answer) if fault is not None else answer
 
     def _route(self, method: str, path: str, params: dict[str, str], body: dict[str, Any],
-               files: dict[str, tuple[str, str, bytes]], auth: str, basic: tuple[str, str] | None) -> _Answer:
+               files: dict[str, tuple[str, str, bytes]], auth: str,
+               basic: tuple[str, str] | None) -> LoopbackAnswer:
         if path == self.authorize_path and method == "GET":
             return self._oauth(self._authorize(params))
         if path == self.token_path and method == "POST":
@@ -744,7 +671,7 @@ class FakeXServer(FakeXOAuth):
 
     # --- rate limits and answers --------------------------------------------------------------------------------
 
-    def _count(self, endpoint: str) -> _Answer | None:
+    def _count(self, endpoint: str) -> LoopbackAnswer | None:
         """Count the call in its 15-minute window; a 429 with X's headers once the window's limit is spent."""
         now = self.clock()
         start, used = self._windows.get(endpoint, (now, 0))
@@ -770,14 +697,14 @@ class FakeXServer(FakeXOAuth):
         return {"x-user-limit-24hour-limit": "17", "x-user-limit-24hour-remaining": str(max(0, 17 - posted)),
                 "x-user-limit-24hour-reset": str(int((day + timedelta(days=1)).timestamp()))}
 
-    def _oauth(self, answer: tuple[int, dict[str, str], bytes]) -> _Answer:
-        return _Answer(*answer)
+    def _oauth(self, answer: tuple[int, dict[str, str], bytes]) -> LoopbackAnswer:
+        return LoopbackAnswer(*answer)
 
-    def _wire(self, status: int, body: Any, headers: dict[str, str] | None = None) -> _Answer:
+    def _wire(self, status: int, body: Any, headers: dict[str, str] | None = None) -> LoopbackAnswer:
         problem = status >= 400 and isinstance(body, dict) and "title" in body
         head = {"content-type": "application/problem+json" if problem else "application/json; charset=utf-8",
                 "date": email.utils.formatdate(usegmt=True), **(headers or {})}
-        return _Answer(status, head, json.dumps(body).encode())
+        return LoopbackAnswer(status, head, json.dumps(body).encode())
 
 
 def _endpoint(method: str, path: str) -> tuple[str | None, list[str]]:

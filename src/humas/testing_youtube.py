@@ -11,15 +11,14 @@ costs (:data:`COSTS`) and refused with ``quotaExceeded`` once the day's pool or 
 from __future__ import annotations
 
 import base64
+import email.message
 import hashlib
 import html
-import http.server
 import json
 import re
 import secrets
-import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -27,8 +26,8 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from humas.errors import NotFound
-from humas.testing import _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
-from humas.testing_oauth import FakeGoogleOAuth, _Server, _Token
+from humas.testing import Fault, LoopbackAnswer, _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
+from humas.testing_oauth import FakeGoogleOAuth, _Token
 
 __all__ = ["COSTS", "YOUTUBE_ERRORS", "FakeYouTubeServer", "YouTubeCall", "YouTubeComment", "YouTubeVideo",
            "youtube_error"]
@@ -176,73 +175,8 @@ class YouTubeCall:
 
 
 @dataclass
-class _Fault:
-    status: int
-    body: bytes
-    headers: dict[str, str]
-    method: str | None
-    path: str | None  # a regular expression searched in the path
-    drop: bool = False  # close the connection without an answer
-    apply: bool = False  # carry the request out first (with drop: the write happened, its answer is lost)
+class _ChunkFault(Fault):
     keep: int | None = None  # with drop on an upload PUT: store only this many bytes of the chunk
-    delay: float = 0.0  # answer this many seconds late (the client's read timeout fires first)
-
-
-@dataclass
-class _Answer:
-    status: int
-    headers: dict[str, str]
-    payload: bytes
-    drop: bool = False
-    delay: float = 0.0
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _YouTubeHTTPServer
-    timeout = 10
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read fake.api_calls instead
-        return
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        answer = self.server.youtube._serve(method, self.path, dict(self.headers.items()), body)
-        if answer.drop:
-            self.close_connection = True
-            return
-        if answer.delay:
-            time.sleep(answer.delay)
-        try:
-            self.send_response(answer.status, "Resume Incomplete" if answer.status == 308 else None)
-            for k, v in answer.headers.items():
-                self.send_header(k, v)
-            self.send_header("Content-Length", str(len(answer.payload)))
-            self.end_headers()
-            self.wfile.write(answer.payload)
-        except OSError:  # the client gave up waiting (a delayed answer)
-            self.close_connection = True
-
-
-class _YouTubeHTTPServer(_Server):
-    def __init__(self, fake: FakeYouTubeServer) -> None:
-        self.fake = fake
-        self.youtube = fake
-        http.server.ThreadingHTTPServer.__init__(self, ("127.0.0.1", 0), _Handler)
 
 
 class FakeYouTubeServer(FakeGoogleOAuth):
@@ -274,6 +208,8 @@ class FakeYouTubeServer(FakeGoogleOAuth):
     """
 
     thread_name = "fake-youtube"
+    verbs: ClassVar[frozenset[str]] = frozenset({"GET", "POST", "PUT", "DELETE"})
+    reasons: ClassVar[Mapping[int, str]] = {308: "Resume Incomplete"}  # the resumable upload's answer (§4.2)
 
     default_scopes: ClassVar[tuple[str, ...]] = (SCOPE_UPLOAD, SCOPE_FORCE_SSL)
 
@@ -296,14 +232,8 @@ class FakeYouTubeServer(FakeGoogleOAuth):
         self.units_by_method: Counter[str] = Counter()
         #: called (under the fake's lock) with each video once its last byte is stored
         self.on_video_created: Callable[[YouTubeVideo], None] | None = None
-        self._faults: list[_Fault] = []
         self._seq = 0
         self._quota_day: date | None = None
-
-    # --- lifecycle ----------------------------------------------------------------------------------------------
-
-    def _make_server(self) -> http.server.HTTPServer:
-        return _YouTubeHTTPServer(self)
 
     # --- scripting ----------------------------------------------------------------------------------------------
 
@@ -369,13 +299,15 @@ class FakeYouTubeServer(FakeGoogleOAuth):
         code, envelope = youtube_error(reason, message, status=status)
         body = json.dumps(envelope).encode()
         with self._lock:
-            self._faults.extend(_Fault(code, body, _JSON_HEADERS, method, path) for _ in range(times))
+            self._faults.extend(Fault(method, path, LoopbackAnswer(code, dict(_JSON_HEADERS), body))
+                                for _ in range(times))
 
     def fail_next_http(self, status: int, body: bytes = b"", *, headers: dict[str, str] | None = None,
                        method: str | None = None, path: str | None = None) -> None:
         """The next matching request gets a bare HTTP ``status`` (a proxy's answer: no Google envelope)."""
         with self._lock:
-            self._faults.append(_Fault(status, body, dict(headers or {"Content-Type": "text/html"}), method, path))
+            answer = LoopbackAnswer(status, dict(headers or {"Content-Type": "text/html"}), body)
+            self._faults.append(Fault(method, path, answer))
 
     def drop_next(self, *, apply: bool = False, keep: int | None = None, method: str | None = None,
                   path: str | None = None) -> None:
@@ -383,46 +315,43 @@ class FakeYouTubeServer(FakeGoogleOAuth):
         carried out first (the write happened, its answer is lost); ``keep``: an upload PUT stores only the first
         ``keep`` bytes of its chunk (an upload interrupted mid-chunk)."""
         with self._lock:
-            self._faults.append(_Fault(0, b"", {}, method, path, drop=True, apply=apply or keep is not None,
-                                       keep=keep))
+            self._faults.append(_ChunkFault(method, path, drop=True, apply=apply or keep is not None, keep=keep))
 
     def delay_next(self, seconds: float, *, method: str | None = None, path: str | None = None) -> None:
         """The next matching request is carried out and answered ``seconds`` late (past a client's timeout)."""
         with self._lock:
-            self._faults.append(_Fault(0, b"", {}, method, path, apply=True, delay=seconds))
+            self._faults.append(Fault(method, path, delay=seconds, apply=True))
 
     # --- the wire -----------------------------------------------------------------------------------------------
 
-    def _serve(self, method: str, target: str, headers: dict[str, str], body: bytes) -> _Answer:
-        """The answer to one request; called on the server's thread."""
+    def _answer(self, method: str, target: str, headers: email.message.Message, body: bytes) -> LoopbackAnswer:
+        return self._serve(method, target, dict(headers.items()), body)
+
+    def _serve(self, method: str, target: str, headers: dict[str, str], body: bytes) -> LoopbackAnswer:
         parts = urlsplit(target)
         path = parts.path
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         with self._lock:
-            fault = next((f for f in self._faults if (f.method is None or f.method == method)
-                          and (f.path is None or re.search(f.path, path))), None)
-            if fault is not None:
-                self._faults.remove(fault)
+            fault = self._take_fault(method, path)
             oauth = path in (self.authorize_path, self.token_path)
             if fault is not None and not fault.apply:
                 if not oauth:
-                    self._record(method, path, query, headers, body, 0, fault.status)
-                return _Answer(fault.status, fault.headers, fault.body, drop=fault.drop)
+                    self._record(method, path, query, headers, body, 0, fault.answer.status)
+                return fault.late(fault.answer)
             if oauth:
                 status, out_headers, payload = self._dispatch(method, target, headers, body)
             else:
                 units = 0
                 try:
-                    status, out_headers, payload, units = self._api(method, path, query, headers, body,
-                                                                    fault.keep if fault is not None else None)
+                    status, out_headers, payload, units = self._api(
+                        method, path, query, headers, body, fault.keep if isinstance(fault, _ChunkFault) else None)
                 except Exception as exc:  # a bug in the fake or a malformed request: Google's backendError, kept
                     self.server_errors.append(exc)
                     status, out_headers, payload = _answer(*youtube_error("backendError"))
                 self._record(method, path, query, headers, body, units,
                              0 if fault is not None and fault.drop else status)
-            if fault is not None:
-                return _Answer(status, out_headers, payload, drop=fault.drop, delay=fault.delay)
-            return _Answer(status, out_headers, payload)
+            answer = LoopbackAnswer(status, out_headers, payload)
+            return fault.late(answer) if fault is not None else answer
 
     def _record(self, method: str, path: str, query: dict[str, str], headers: dict[str, str], body: bytes,
                 units: int, status: int) -> None:
