@@ -42,7 +42,7 @@ ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PASSWORD = "sandi-peramban-123"
 XSS = '<script>window.__xss = 1; alert("xss")</script><img src=x onerror="window.__xss = 2; alert(2)"> Buruk!'
-UNSURE = "Pelayanannya lumayan lah"  # between the tiers for the shipped model (tests/integration/test_review.py)
+UNSURE = "Acaranya lumayan lah"  # the review tier of the shipped model (P(negative) 0.21: between 0.11 and 0.36)
 NEGATIVE = "Pelayanan di kantor ini buruk sekali, saya kecewa dan marah, tidak ada tanggapan sama sekali!"
 
 CONFIG = """\
