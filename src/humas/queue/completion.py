@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from humas.accounts.state import AccountStates
@@ -53,14 +53,16 @@ class PostCompletion:
         self.notifier = notifier
 
     def published(self, session: Session, done: Sequence[Published], now: datetime) -> None:
-        with session.no_autoflush:  # the batch's posts and register entries go in together
+        posts = [{"job_id": d.job.id, "content_id": d.job.content_id, "account": d.job.account,
+                  "platform": d.job.platform, "remote_id": d.result.remote_id, "remote_url": d.result.remote_url,
+                  "published_at": d.job.published_at or now, "next_poll_at": now}
+                 for d in done if d.result is not None and d.result.remote_id]
+        if posts:  # for the monitor, in one statement
+            session.execute(insert(Post), posts)
+        with session.no_autoflush:  # the batch's register entries go in together
             self.states.record_published(session, [d.job.account for d in done], now)
             for d in done:
-                job, result = d.job, d.result
-                if result is not None and result.remote_id:
-                    session.add(Post(job_id=job.id, content_id=job.content_id, account=job.account,
-                                     platform=job.platform, remote_id=result.remote_id, remote_url=result.remote_url,
-                                     published_at=job.published_at or now, next_poll_at=now))
+                job = d.job
                 audit.append(session, actor=SYSTEM, action="job.published", subject_type="job", subject_id=job.id,
                              note=d.note, data={"content": job.content_id, "account": job.account,
                                                 "remote_id": job.remote_id, "remote_url": job.remote_url},
