@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-ROLES = ["tim_konten_kreatif", "tim_reviu", "tim_editor", "redaktur", "pimpinan_redaktur", "penanggung_jawab",
-         "tim_sosial_media"]
+#: mojokerto-acc's approving steps in order, by role (separation of duties: one person per role)
+CHAIN = ["tim_reviu", "tim_editor", "tim_reviu", "redaktur", "pimpinan_redaktur", "penanggung_jawab"]
 
 
 def humas(env: dict[str, str], *args: str) -> str:
@@ -46,13 +46,15 @@ def main() -> None:
                    encoding="utf-8")
     env = {**os.environ, "HUMAS_CONFIG": str(cfg), "HUMAS_DATA_DIR": str(tmp / "data")}
     humas(env, "init")
-    humas(env, "user", "add", "ana", *[a for r in ROLES for a in ("--role", r)])
+    humas(env, "user", "add", "ana", "--role", "tim_konten_kreatif", "--role", "tim_sosial_media")
+    for role in dict.fromkeys(CHAIN):
+        humas(env, "user", "add", role.replace("_", "-"), "--role", role)
     cid = json.loads(humas(env, "content", "new", "--title", "Uji", "--text", "Narasi",
                            "--caption", "Jadwal layanan KTP pekan ini", "--account", "sandbox-facebook",
                            "--as", "ana", "--json"))["id"]
     humas(env, "content", "submit", str(cid), "--as", "ana")
-    for _ in range(6):
-        humas(env, "content", "approve", str(cid), "--as", "ana")
+    for role in CHAIN:
+        humas(env, "content", "approve", str(cid), "--as", role.replace("_", "-"))
     humas(env, "schedule", str(cid), "--at", "now", "--as", "ana")
     p = subprocess.Popen([sys.executable, "-m", "humas.cli.main", "run"], env=env, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL)
