@@ -98,4 +98,3 @@ def test_custom_word_map(tmp_path: Path) -> None:
 
 def test_shipped_lexicon_has_a_few_hundred_entries() -> None:
     assert len(default_normalizer().slang) >= 300
-
