@@ -179,6 +179,8 @@ def test_review_through_the_api_and_the_page(rapp: App) -> None:
     page = web.client("redaktur")
     html = page.get("/ditinjau").text
     assert "Perlu ditinjau" in html and "yah begitulah" in html and UNSURE not in html
+    # the list shows P(negative), not the classifier's top label (a "Negatif" badge beside 20% misleads)
+    assert 'class="badge l-' not in html and "%</td>" in html
     assert page.post("/ditinjau", {"action": "confirm"}).status_code == 400  # nothing ticked: said on the page
     r = page.post("/ditinjau", {"one": f"dismiss:{ids['yah begitulah']}"})
     assert r.status_code == 303, r.text
