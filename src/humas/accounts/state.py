@@ -21,6 +21,10 @@ class Pace:
     day: str = ""
     published_today: int = 0
 
+    @classmethod
+    def of(cls, row: AccountState) -> Pace:
+        return cls(row.last_published_at, row.day, row.published_today)
+
     def after_post(self, now: datetime, day: str) -> Pace:
         return Pace(now, day, (self.published_today if self.day == day else 0) + 1)
 
@@ -59,7 +63,7 @@ class AccountStates:
         """The pacing state of ``names`` in one read (an account without a row has published nothing yet)."""
         wanted = set(names)
         rows = session.scalars(select(AccountState).where(AccountState.name.in_(wanted))).all() if wanted else ()
-        found = {r.name: Pace(r.last_published_at, r.day, r.published_today) for r in rows}
+        found = {r.name: Pace.of(r) for r in rows}
         return {n: found.get(n, Pace()) for n in wanted}
 
     def next_allowed(self, name: str, pace: Pace, now: datetime) -> datetime | None:
@@ -81,6 +85,8 @@ class AccountStates:
         rows = {r.name: r for r in session.scalars(select(AccountState).where(AccountState.name.in_(set(names))))}
         day = self.local_day(now)
         for name in names:
-            row = rows.get(name) or rows.setdefault(name, self.get(session, name))
-            pace = Pace(row.last_published_at, row.day, row.published_today).after_post(now, day)
+            if name not in rows:  # no row yet: created
+                rows[name] = self.get(session, name)
+            row = rows[name]
+            pace = Pace.of(row).after_post(now, day)
             row.last_published_at, row.day, row.published_today = pace.last_published_at, pace.day, pace.published_today

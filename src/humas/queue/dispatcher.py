@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -229,9 +229,7 @@ class Dispatcher:
             log.exception("job %s: unexpected error", c.id)
             message = f"{type(exc).__name__}: {exc}"
             # after the fenced step the post may be out: in doubt, never a blind retry
-            if not jobs.fenced(self.env.db, c, states=[S.SENDING], now=self.env.clock(), state=S.IN_DOUBT,
-                               run_at=self.env.clock() + self.settle, lease_owner=None, lease_until=None,
-                               last_error=f"unexpected error during the platform call: {message}"):
+            if not self._in_doubt(c, f"unexpected error during the platform call: {message}"):
                 self._retry(c, message, None, count=True)
             return "error"
 
@@ -290,7 +288,9 @@ class Dispatcher:
                 found = self._find(adapter, req, ckpt)
             return self._published(batch, c, found, note=f"the platform reported a duplicate: {exc.message}")
         except OutcomeUnknown as exc:
-            self._in_doubt(c, f"no answer from the platform after sending: {exc.message}")
+            message = f"no answer from the platform after sending: {exc.message}"
+            self._in_doubt(c, message)
+            log.warning("job %s in doubt: %s", c.id, message)
             return "in_doubt"
         except ContentRejected as exc:
             self._rejected(c, exc)
@@ -373,11 +373,9 @@ class Dispatcher:
             d = sent[0]
             log.exception("job %s: published, but the mark could not be written", d.claim.id)
             try:
-                jobs.fenced(self.env.db, d.claim, states=[S.CLAIMED] if d.from_claim else [S.SENDING],
-                            now=self.env.clock(), state=S.IN_DOUBT, run_at=self.env.clock() + self.settle,
-                            lease_owner=None, lease_until=None,
-                            last_error=f"posted, but not recorded ({type(exc).__name__}: {exc}); checking the "
-                                       "platform before any retry")
+                self._in_doubt(d.claim, f"posted, but not recorded ({type(exc).__name__}: {exc}); checking the "
+                                        "platform before any retry",
+                               states=[S.CLAIMED] if d.from_claim else [S.SENDING])
             except Exception:  # the database is gone: the lease runs out and the reaper makes it in doubt
                 log.exception("job %s: could not mark it in doubt either", d.claim.id)
             return ["error"]
@@ -482,11 +480,12 @@ class Dispatcher:
         self._pause(c, exc, states=[S.SENDING], state=S.RETRY_WAIT, run_at=self.env.clock(),
                     attempts=PublicationJob.attempts - 1, last_error=f"account paused: {exc.message}")
 
-    def _in_doubt(self, c: Claim, message: str) -> None:
+    def _in_doubt(self, c: Claim, message: str, *, states: Sequence[str] = (S.SENDING,)) -> bool:
+        """The job may be on the platform: ``in_doubt`` (fenced, from ``states``), asked again after the settle
+        time, never re-sent blindly. True when the mark was written."""
         now = self.env.clock()
-        jobs.fenced(self.env.db, c, states=[S.SENDING], now=now, state=S.IN_DOUBT, run_at=now + self.settle,
-                    lease_owner=None, lease_until=None, last_error=message)
-        log.warning("job %s in doubt: %s", c.id, message)
+        return jobs.fenced(self.env.db, c, states=states, now=now, state=S.IN_DOUBT, run_at=now + self.settle,
+                           lease_owner=None, lease_until=None, last_error=message)
 
     def _audit(self, job_id: int, action: str, note: str) -> None:
         with self.env.db.session() as s:
