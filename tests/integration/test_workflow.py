@@ -224,3 +224,24 @@ def test_appends_of_one_transaction_continue_the_chain_and_a_rolled_back_savepoi
         assert fourth.prev_hash == third.hash
         r = audit.verify(s)
     assert r.ok and r.checked == 4
+
+
+def test_a_batch_appended_together_continues_the_chain_between_single_appends_and_is_verified(app: App) -> None:
+    with app.db.session() as s:
+        first = audit.append(s, actor="t", action="a.one", at=app.clock())
+        audit.append_many(s, [audit.Entry(actor="t", action="a.batch", subject_type="job", subject_id=i,
+                                          data={"n": i, "teks": "ulasan 👍"}, at=app.clock()) for i in range(3)])
+        after = audit.append(s, actor="t", action="a.after", at=app.clock())
+        assert after.seq == first.seq + 4
+    with app.db.session() as s:
+        audit.append_many(s, [audit.Entry(actor="t", action="a.next", at=app.clock())])  # a new transaction
+        audit.append_many(s, [])
+        rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().all()
+        assert [e.action for e in rows] == ["a.one", "a.batch", "a.batch", "a.batch", "a.after", "a.next"]
+        assert [e.prev_hash for e in rows[1:]] == [e.hash for e in rows[:-1]]
+        assert rows[2].data == {"n": 1, "teks": "ulasan 👍"} and rows[2].subject_id == "1"
+        assert audit.verify(s).ok
+        rows[2].data = {"n": 9, "teks": "ulasan 👍"}
+    with app.db.session() as s:
+        r = audit.verify(s)
+    assert not r.ok and r.first_bad_seq == rows[2].seq

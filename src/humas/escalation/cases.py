@@ -125,11 +125,17 @@ def close_period(env: Env, session: Session, case: Case, now: datetime, outcome:
     env.timer.close(session, "case", case.id, now, outcome, by)
 
 
+def entry(case: Case, action: str, actor: str, now: datetime, *, role: str = "", note: str = "",
+          data: dict[str, object] | None = None) -> audit.Entry:
+    """A register entry about a case (its status after the transition always included)."""
+    return audit.Entry(actor=actor, action=action, role=role, subject_type="case", subject_id=case.id, note=note,
+                       data={"status": case.status, "comment": case.comment_id, **(data or {})}, at=now)
+
+
 def record(session: Session, case: Case, action: str, actor: str, now: datetime, *, role: str = "", note: str = "",
-           data: dict[str, object] | None = None, flush: bool = True) -> None:
-    """One audit entry about a case (status after the transition always included)."""
-    audit.append(session, actor=actor, action=action, role=role, subject_type="case", subject_id=case.id, note=note,
-                 data={"status": case.status, "comment": case.comment_id, **(data or {})}, at=now, flush=flush)
+           data: dict[str, object] | None = None) -> None:
+    """Append one :func:`entry` about a case."""
+    audit.append_many(session, [entry(case, action, actor, now, role=role, note=note, data=data)])
 
 
 def open_cases(env: Env, session: Session, items: Sequence[tuple[Comment, str]], now: datetime) -> list[Case]:
@@ -156,12 +162,12 @@ def open_cases(env: Env, session: Session, items: Sequence[tuple[Comment, str]],
     session.flush()
     session.add_all([env.timer.period("case", case.id, case.sop_id, path.draft, now)
                      for case, _, path in opened if path.draft is not None])
-    for case, comment, path in opened:
-        record(session, case, "case.opened", SYSTEM, now, role=path.escalation_role,
-               data={"reason": case.reason, "label": comment.label, "p_negative": comment.p_negative,
-                     "account": comment.account, "post": comment.post.remote_id,
-                     "comment_remote_id": comment.remote_id}, flush=False)
-    session.flush()  # the batch's timers and register entries, inserted together
+    session.flush()  # the batch's timers, inserted together
+    audit.append_many(session, [
+        entry(case, "case.opened", SYSTEM, now, role=path.escalation_role,
+              data={"reason": case.reason, "label": comment.label, "p_negative": comment.p_negative,
+                    "account": comment.account, "post": comment.post.remote_id, "comment_remote_id": comment.remote_id})
+        for case, comment, path in opened])
     return [case for case, _, _ in opened]
 
 

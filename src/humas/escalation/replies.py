@@ -23,7 +23,7 @@ from humas.escalation.notices import reply_failed
 from humas.monitor.store import store_comments
 from humas.notify import Notifier
 from humas.publisher.base import RemoteComment
-from humas.queue.jobs import Published
+from humas.queue.jobs import Published, PublishedJob
 from humas.store import audit
 from humas.store.models import Case, CaseStatus, PublicationJob
 
@@ -47,7 +47,8 @@ class ReplyCompletion:
     def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:
         self.refused(session, job, message, rejected=rejected)
 
-    def posted(self, session: Session, job: PublicationJob, remote_id: str, remote_url: str | None) -> None:
+    def posted(self, session: Session, job: PublicationJob | PublishedJob, remote_id: str,
+               remote_url: str | None) -> None:
         """The reply of ``job`` is on the platform as ``remote_id``. Idempotent."""
         case = _case(session, job)
         if case is None or case.status == CaseStatus.REPLY_POSTED:
@@ -79,7 +80,7 @@ class ReplyCompletion:
         reply_failed(self.notifier, path, case, job.id, error, rejected=rejected)
 
 
-def _case(session: Session, job: PublicationJob) -> Case | None:
+def _case(session: Session, job: PublicationJob | PublishedJob) -> Case | None:
     case = session.get(Case, job.case_id) if job.case_id is not None else None
     if case is None:
         log.warning("reply job %s has no case (case_id=%s)", job.id, job.case_id)

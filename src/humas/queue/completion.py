@@ -22,7 +22,7 @@ from humas.queue.jobs import Published
 from humas.queue.service import settle_contents
 from humas.queue.states import TERMINAL_STATES
 from humas.store import audit
-from humas.store.models import Content, ContentStatus, JobState, Post, PublicationJob
+from humas.store.models import Content, ContentStatus, JobState, Post, PublicationJob, table
 from humas.workflow.engine import Workflow
 
 SYSTEM = "humas"
@@ -55,18 +55,16 @@ class PostCompletion:
     def published(self, session: Session, done: Sequence[Published], now: datetime) -> None:
         posts = [{"job_id": d.job.id, "content_id": d.job.content_id, "account": d.job.account,
                   "platform": d.job.platform, "remote_id": d.result.remote_id, "remote_url": d.result.remote_url,
-                  "published_at": d.job.published_at or now, "next_poll_at": now}
+                  "published_at": d.job.published_at, "next_poll_at": now}
                  for d in done if d.result is not None and d.result.remote_id]
         if posts:  # for the monitor, in one statement
-            session.execute(insert(Post), posts)
-        with session.no_autoflush:  # the batch's register entries go in together
-            self.states.record_published(session, [d.job.account for d in done], now)
-            for d in done:
-                job = d.job
-                audit.append(session, actor=SYSTEM, action="job.published", subject_type="job", subject_id=job.id,
-                             note=d.note, data={"content": job.content_id, "account": job.account,
-                                                "remote_id": job.remote_id, "remote_url": job.remote_url},
-                             at=now, flush=False)
+            session.execute(insert(table(Post)), posts)
+        self.states.record_published(session, [d.job.account for d in done], now)
+        audit.append_many(session, [
+            audit.Entry(actor=SYSTEM, action="job.published", subject_type="job", subject_id=d.job.id, note=d.note,
+                        data={"content": d.job.content_id, "account": d.job.account, "remote_id": d.job.remote_id,
+                              "remote_url": d.job.remote_url}, at=now)
+            for d in done])
         settle_contents(self.env, session, [d.job.content_id for d in done if d.job.content_id is not None], SYSTEM)
 
     def failed(self, session: Session, job: PublicationJob, message: str, now: datetime, *, rejected: bool) -> None:

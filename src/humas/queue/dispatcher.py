@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from humas.accounts.drafts import draft_for
@@ -39,8 +39,7 @@ from humas.errors import (
 from humas.publisher.base import AdapterFor, CommentRef, PlatformAdapter, PublishRequest, PublishResult
 from humas.queue import jobs
 from humas.queue.completion import SYSTEM, Completions
-from humas.queue.jobs import Claim, Published
-from humas.queue.states import check as check_transition
+from humas.queue.jobs import Claim, Published, PublishedJob
 from humas.store import audit
 from humas.store.models import Content, JobState, PublicationJob
 
@@ -382,34 +381,23 @@ class Dispatcher:
 
     def _write_published(self, sent: list[_Sent]) -> list[str]:
         now = self.env.clock()
-        check_transition([S.SENDING, S.CLAIMED, S.IN_DOUBT], S.PUBLISHED)
         token = sent[0].claim.token  # one claim statement, one token
         assert all(d.claim.token == token for d in sent)
-        ids = {d.claim.id: d for d in sent}
-        mine = [d.claim.id for d in sent if not d.from_claim]
-        found = [d.claim.id for d in sent if d.from_claim]
         with self.env.db.session() as s:
-            # the fenced marks of the batch, in one statement; each row's own facts are flushed with the rest
-            rows = {job.id: job for job in s.scalars(
-                update(PublicationJob)
-                .where(PublicationJob.id.in_(list(ids)),
-                       ((PublicationJob.lease_owner == token)
-                        & ((PublicationJob.id.in_(mine) & (PublicationJob.state == S.SENDING))
-                           | (PublicationJob.id.in_(found) & (PublicationJob.state == S.CLAIMED))))
-                       | (PublicationJob.state == S.IN_DOUBT))
-                .values(state=S.PUBLISHED, lease_owner=None, lease_until=None, updated_at=now)
-                .returning(PublicationJob)
-                .execution_options(synchronize_session=False)
-            )}
+            rows = jobs.mark_published(s, token, sending=[d.claim.id for d in sent if not d.from_claim],
+                                       claimed=[d.claim.id for d in sent if d.from_claim], now=now)
             done: dict[str, list[Published]] = {}
             for d in sent:
-                if (job := rows.get(d.claim.id)) is None:
+                if (row := rows.get(d.claim.id)) is None:
                     continue
                 r = d.result
-                job.remote_id, job.remote_url = (r.remote_id, r.remote_url) if r else (None, None)
-                job.published_at = r.published_at if r and r.published_at else d.at
-                job.last_error = d.note
+                job = PublishedJob(**row._asdict(), remote_id=r.remote_id if r else None,
+                                   remote_url=r.remote_url if r else None,
+                                   published_at=r.published_at if r and r.published_at else d.at)
                 done.setdefault(job.kind, []).append(Published(job, r, d.note))
+            if done:
+                every = [p for items in done.values() for p in items]
+                jobs.write_published(s, [p.job for p in every], [p.note for p in every])
             for kind, items in done.items():
                 self.completions[kind].published(s, items, now)
         outcomes: list[str] = []

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -19,7 +19,7 @@ from humas.publisher.base import PublishResult
 from humas.queue.states import check as check_transition
 from humas.store.engine import Database
 from humas.store.leases import LeaseTable, new_token, owned_by
-from humas.store.models import JOBS_DUE, JOBS_IN_FLIGHT, AccountState, JobState, PublicationJob
+from humas.store.models import JOBS_DUE, JOBS_IN_FLIGHT, AccountState, JobState, PublicationJob, table
 
 S = JobState
 LEASES = LeaseTable(PublicationJob.id, PublicationJob.lease_owner, PublicationJob.lease_until)
@@ -85,10 +85,25 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class PublishedJob:
+    """A job just marked ``published``, as its mark read it back: what the completions need of it."""
+
+    id: int
+    kind: str
+    content_id: int | None
+    case_id: int | None
+    account: str
+    platform: str
+    remote_id: str | None
+    remote_url: str | None
+    published_at: datetime
+
+
+@dataclass(frozen=True)
 class Published:
     """A job its worker marked ``published`` (``result`` None: the platform reported a duplicate without an id)."""
 
-    job: PublicationJob
+    job: PublishedJob
     result: PublishResult | None
     note: str
 
@@ -111,7 +126,7 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
     )
     paused = exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused")
     due = and_(text(JOBS_DUE), PublicationJob.run_at <= now)  # the index's own text, see models.JOBS_DUE
-    with db.session() as s:
+    with db.begin() as s:
         # claimed_from = the state before this claim (SET reads the old row), so the worker knows an in-doubt job
         rows = LEASES.claim(
             s, token, where=[due, ~paused, ~in_flight], order_by=[PublicationJob.run_at, PublicationJob.id],
@@ -134,11 +149,11 @@ def fenced(db: Database, c: Claim, *, states: Sequence[str], now: datetime, **va
 
     A new ``state`` must be a transition of :data:`humas.queue.states.TRANSITIONS` from every one of ``states``.
     """
-    with db.session() as s:
-        return fence(s, c, states=states, now=now, **values)
+    with db.begin() as conn:
+        return fence(conn, c, states=states, now=now, **values)
 
 
-def fence(session: Session, c: Claim, *, states: Sequence[str], now: datetime, **values: Any) -> bool:
+def fence(session: Session | Connection, c: Claim, *, states: Sequence[str], now: datetime, **values: Any) -> bool:
     """:func:`fenced` in the caller's transaction."""
     if isinstance(values.get("state"), str):
         check_transition(states, values["state"])
@@ -146,19 +161,28 @@ def fence(session: Session, c: Claim, *, states: Sequence[str], now: datetime, *
                          where=[PublicationJob.state.in_(list(states))])
 
 
+JOBS = table(PublicationJob)  # the send cycle's own statements are Core: no ORM objects per job
+# Built once: the one statement a job costs on its own, and building it anew each time was a third of its cost.
+_START_SENDING = (
+    update(JOBS)
+    .where(JOBS.c.id == bindparam("b_id"), JOBS.c.lease_owner == bindparam("b_token"),
+           JOBS.c.state == S.CLAIMED, JOBS.c.lease_until >= bindparam("b_now"))
+    .values(state=S.SENDING, attempts=JOBS.c.attempts + 1, lease_until=bindparam("b_until"),
+            updated_at=bindparam("b_now"))
+)
+
+
 def start_sending(db: Database, c: Claim, *, now: datetime, lease: timedelta) -> bool:
     """The fenced step before the irreversible call: ``claimed → sending`` only if the lease is still ours."""
-    with db.session() as s:
-        return LEASES.fenced(s, c.id, c.token,
-                             {"state": S.SENDING, "attempts": PublicationJob.attempts + 1,
-                              "lease_until": now + lease, "updated_at": now},
-                             where=[PublicationJob.state == S.CLAIMED, PublicationJob.lease_until >= now])
+    with db.begin() as conn:
+        res = conn.execute(_START_SENDING, {"b_id": c.id, "b_token": c.token, "b_now": now, "b_until": now + lease})
+        return bool(res.rowcount == 1)
 
 
 def reap(db: Database, *, now: datetime) -> int:
     """Expired leases. ``sending`` → ``in_doubt`` (its worker died mid-call; never retried blindly); ``claimed``
     → back to the state it was claimed from (its worker died before sending). Returns the in-doubt count."""
-    with db.session() as s:
+    with db.begin() as s:
         s.execute(
             update(PublicationJob)
             .where(text(JOBS_IN_FLIGHT), PublicationJob.state == S.CLAIMED, PublicationJob.lease_until < now)
@@ -209,3 +233,40 @@ def in_doubt_after_restore(db: Database, *, now: datetime, taken_at: str) -> int
             .execution_options(synchronize_session=False)
         )
         return int(res.rowcount)  # type: ignore[attr-defined]
+
+
+_MARK_PUBLISHED = (
+    update(JOBS)
+    .where(JOBS.c.id.in_(bindparam("b_ids", expanding=True)),
+           ((JOBS.c.lease_owner == bindparam("b_token"))
+            & ((JOBS.c.id.in_(bindparam("b_sending", expanding=True)) & (JOBS.c.state == S.SENDING))
+               | (JOBS.c.id.in_(bindparam("b_claimed", expanding=True)) & (JOBS.c.state == S.CLAIMED))))
+           | (JOBS.c.state == S.IN_DOUBT))
+    .values(state=S.PUBLISHED, lease_owner=None, lease_until=None, updated_at=bindparam("b_now"))
+    .returning(JOBS.c.id, JOBS.c.kind, JOBS.c.content_id, JOBS.c.case_id, JOBS.c.account, JOBS.c.platform)
+)
+_PUBLISHED_FACTS = (
+    update(JOBS).where(JOBS.c.id == bindparam("b_id"))
+    .values(remote_id=bindparam("b_remote_id"), remote_url=bindparam("b_remote_url"),
+            published_at=bindparam("b_published_at"), last_error=bindparam("b_last_error"))
+)
+
+
+def mark_published(session: Session, token: str, *, sending: Sequence[int], claimed: Sequence[int],
+                   now: datetime) -> dict[int, Any]:
+    """``published``, in one fenced statement: the jobs of ``sending`` this claim holds ``sending``, those of
+    ``claimed`` it holds ``claimed`` (found on the platform while resolving), and any of them ``in_doubt`` (a
+    worker that lost the lease meanwhile marked it so; the post is out all the same). Returns the rows written
+    (id, kind, content_id, case_id, account, platform) by id; the others belong to another worker now."""
+    check_transition([S.SENDING, S.CLAIMED, S.IN_DOUBT], S.PUBLISHED)
+    rows = session.execute(_MARK_PUBLISHED, {"b_ids": [*sending, *claimed], "b_token": token,
+                                             "b_sending": list(sending), "b_claimed": list(claimed),
+                                             "b_now": now})
+    return {r.id: r for r in rows}
+
+
+def write_published(session: Session, jobs: Sequence[PublishedJob], notes: Sequence[str]) -> None:
+    """Each published job's own facts (its remote id and URL, when, the note), in one executemany."""
+    session.execute(_PUBLISHED_FACTS, [
+        {"b_id": j.id, "b_remote_id": j.remote_id, "b_remote_url": j.remote_url, "b_published_at": j.published_at,
+         "b_last_error": note} for j, note in zip(jobs, notes, strict=True)])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from humas import authz
 from humas.authz import Actor
@@ -183,30 +183,28 @@ def cancel(env: Env, session: Session, actor: Actor, job_id: int) -> Publication
 
 def settle_contents(env: Env, session: Session, content_ids: Iterable[int], actor_name: str) -> None:
     """Each content none of whose jobs is pending: published if any went out, else back to approved
-    (reschedulable). Two reads for all of them."""
+    (reschedulable). One read for all of them, one update per outcome."""
     wanted = sorted(set(content_ids))
     if not wanted:
         return
-    contents = session.scalars(  # their status and version are all it needs
-        select(Content).where(Content.id.in_(wanted), Content.status == ContentStatus.SCHEDULED)
-        .options(lazyload("*")).order_by(Content.id)
-    ).all()
-    if not contents:
-        return
-    states: dict[int | None, list[str]] = {c.id: [] for c in contents}
-    for content_id, state in session.execute(select(PublicationJob.content_id, PublicationJob.state)
-                                              .where(PublicationJob.content_id.in_(list(states)))):
-        states[content_id].append(state)
-    wf = Workflow(env, session)
-    for c in contents:
-        mine = states[c.id]
+    states: dict[tuple[int, str], list[str]] = {}
+    for content_id, version_hash, state in session.execute(  # a scheduled content and its jobs' states
+            select(Content.id, Content.version_hash, PublicationJob.state)
+            .outerjoin(PublicationJob, PublicationJob.content_id == Content.id)
+            .where(Content.id.in_(wanted), Content.status == ContentStatus.SCHEDULED)):
+        states.setdefault((content_id, version_hash), []).extend([state] if state is not None else [])
+    published, unscheduled = [], []
+    for content, mine in states.items():
         if any(s not in TERMINAL_STATES for s in mine):
             continue
         if JobState.PUBLISHED in mine:
-            wf.published(c, actor_name)
+            published.append(content)
         elif all(s == JobState.CANCELLED for s in mine):
             # every job cancelled: approved again, so it can be scheduled anew (add_post_job revives cancelled rows)
-            wf.unscheduled(c, actor_name)
+            unscheduled.append(content)
+    wf = Workflow(env, session)
+    wf.settled(published, ContentStatus.PUBLISHED, actor_name, "content.published")
+    wf.settled(unscheduled, ContentStatus.APPROVED, actor_name, "content.unscheduled")
 
 
 def list_jobs(session: Session, status: str | None = None, content_id: int | None = None) -> list[PublicationJob]:

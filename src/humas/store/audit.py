@@ -10,18 +10,18 @@ import csv
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from humas.store.anchor import Anchor
 from humas.store.dialect import lock_audit_chain
 from humas.store.engine import Database
-from humas.store.models import AuditEntry
+from humas.store.models import AuditEntry, table
 
 log = logging.getLogger("humas.audit")
 
@@ -30,14 +30,56 @@ CSV_FIELDS = ["seq", "at", "actor", "role", "action", "subject_type", "subject_i
               "prev_hash", "hash"]
 
 
-def _canonical(e: AuditEntry) -> bytes:
+def _canonical(e: Any) -> bytes:
+    """The hashed body of an entry: an :class:`AuditEntry`, a row read back, or one being appended."""
     at = e.at.astimezone(UTC).isoformat(timespec="microseconds")
     body = [e.seq, at, e.actor, e.role, e.action, e.subject_type, e.subject_id, e.version_hash, e.note, e.data]
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def entry_hash(prev_hash: str, e: AuditEntry) -> str:
+def entry_hash(prev_hash: str, e: Any) -> str:
     return hashlib.sha256(prev_hash.encode("ascii") + _canonical(e)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry to append with :func:`append_many` (the arguments of :func:`append`, as a value)."""
+
+    actor: str
+    action: str
+    role: str = ""
+    subject_type: str = ""
+    subject_id: str | int = ""
+    version_hash: str = ""
+    note: str = ""
+    data: dict[str, Any] | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Row:
+    """An entry's stored columns, hashed the same way as a row read back."""
+
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    subject_type: str
+    subject_id: str
+    version_hash: str
+    note: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str = ""
+
+
+def _row(seq: int, prev_hash: str, *, actor: str, action: str, role: str, subject_type: str, subject_id: str | int,
+         version_hash: str, note: str, data: dict[str, Any] | None, at: datetime | None) -> _Row:
+    row = _Row(seq=seq, at=(at or datetime.now(UTC)).astimezone(UTC), actor=actor, role=role, action=action,
+               subject_type=subject_type, subject_id=str(subject_id), version_hash=version_hash, note=note,
+               data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)), prev_hash=prev_hash)
+    return replace(row, hash=entry_hash(prev_hash, row))
 
 
 def append(
@@ -52,36 +94,36 @@ def append(
     note: str = "",
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
-    flush: bool = True,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (it commits or rolls back with the change it records).
 
     The first append of a transaction takes the chain lock and reads the chain's head; later appends in the same
-    transaction (still holding the lock) continue from the entry appended before them. ``flush=False`` leaves the
-    entry to the session's next flush, so that the entries of a batch are inserted together (one statement).
+    transaction (still holding the lock) continue from the entry appended before them. The entries of a batch go
+    in together with :func:`append_many`.
     """
     prev_seq, prev_hash = _head(session)
-    when = (at or datetime.now(UTC)).astimezone(UTC)
-    entry = AuditEntry(
-        seq=prev_seq + 1,
-        at=when.replace(microsecond=when.microsecond),
-        actor=actor,
-        role=role,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        version_hash=version_hash,
-        note=note,
-        data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)),
-        prev_hash=prev_hash,
-        hash="",
-    )
-    entry.hash = entry_hash(entry.prev_hash, entry)
+    row = _row(prev_seq + 1, prev_hash, actor=actor, action=action, role=role, subject_type=subject_type,
+               subject_id=subject_id, version_hash=version_hash, note=note, data=data, at=at)
+    entry = AuditEntry(**vars(row))
     session.add(entry)
-    if flush:
-        session.flush()
-    session.info[_HEAD] = (_transaction(session), entry.seq, entry.hash)
+    session.flush()
+    session.info[_HEAD] = (_transaction(session), row.seq, row.hash)
     return entry
+
+
+def append_many(session: Session, entries: Sequence[Entry]) -> None:
+    """Append ``entries`` in order, as :func:`append` would one by one, with one ``INSERT`` and no ORM objects
+    (the register entries of a batch: a send cycle's marks, a poll's cases)."""
+    if not entries:
+        return
+    seq, prev = _head(session)
+    rows: list[_Row] = []
+    for e in entries:
+        seq += 1
+        rows.append(_row(seq, prev, **vars(e)))
+        prev = rows[-1].hash
+    session.execute(insert(table(AuditEntry)), [vars(r) for r in rows])
+    session.info[_HEAD] = (_transaction(session), seq, prev)
 
 
 _HEAD = "humas.audit.head"

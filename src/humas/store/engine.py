@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
@@ -76,6 +76,8 @@ class Database:
         self.engine = make_engine(url, **kw)
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         self._read_factory = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        self._statements = self.engine.execution_options(isolation_level="AUTOCOMMIT") \
+            if self.dialect == "postgresql" else self.engine
 
     @property
     def dialect(self) -> str:
@@ -99,6 +101,16 @@ class Database:
             raise
         finally:
             s.close()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A Core connection for single-statement writes (a lease's claim or fence), where an ORM session's own
+        bookkeeping cost more than the statement. Each statement is its own transaction: on PostgreSQL in
+        autocommit (no ``BEGIN``/``COMMIT`` round trips; one statement is atomic and durable when it returns), on
+        SQLite in ``BEGIN IMMEDIATE`` … ``COMMIT`` as usual, rolled back on an error. No session hooks run on it,
+        so nothing written through it may append to the register."""
+        with self._statements.begin() as conn:
+            yield conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Connection, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
@@ -41,7 +41,7 @@ class LeaseTable:
     def model(self) -> Any:
         return self.key.class_
 
-    def claim(self, session: Session, token: str, *, where: Sequence[ColumnElement[bool]],
+    def claim(self, session: Session | Connection, token: str, *, where: Sequence[ColumnElement[bool]],
               order_by: Sequence[Any], limit: int, until: datetime, values: Mapping[str, Any] | None = None,
               returning: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Lease up to ``limit`` rows matching ``where`` (in ``order_by`` order) to ``token`` until ``until``,
@@ -59,7 +59,7 @@ class LeaseTable:
         )
         return [tuple(r) for r in session.execute(stmt).all()]
 
-    def fenced(self, session: Session, key: Any, token: str, values: Mapping[str, Any],
+    def fenced(self, session: Session | Connection, key: Any, token: str, values: Mapping[str, Any],
                where: Sequence[ColumnElement[bool]] = ()) -> bool:
         """Write ``values`` to the row only while ``token`` still holds it (and ``where`` holds); True when it did."""
         res = session.execute(

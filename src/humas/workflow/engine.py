@@ -285,28 +285,32 @@ class Workflow:
     def scheduled(self, c: Content, actor: Actor, data: dict[str, Any]) -> None:
         """Approved content was queued: the publish step is done and the content is ``scheduled``."""
         self._close_period(c, self.env.clock(), actor, "scheduled")
-        c.step_id = None
-        self._mark(c, ContentStatus.SCHEDULED, actor.name, "content.scheduled", data=data)
+        c.step_id, c.status, c.updated_at = None, ContentStatus.SCHEDULED, self.env.clock()
+        audit.append(self.s, actor=actor.name, action="content.scheduled", subject_type="content", subject_id=c.id,
+                     version_hash=c.version_hash, data=data, at=c.updated_at)
 
-    def published(self, c: Content, actor_name: str) -> None:
-        """Every job of the content ended and at least one post went out."""
-        self._mark(c, ContentStatus.PUBLISHED, actor_name, "content.published")
-
-    def unscheduled(self, c: Content, actor_name: str) -> None:
-        """Every job of the content was cancelled: approved again, so it can be scheduled anew."""
-        self._mark(c, ContentStatus.APPROVED, actor_name, "content.unscheduled")
+    def settled(self, contents: Sequence[tuple[int, str]], status: ContentStatus, actor_name: str,
+                action: str) -> None:
+        """Scheduled contents ((id, version hash)) whose jobs all ended: ``published`` when at least one post went
+        out, ``approved`` again when every job was cancelled (so they can be scheduled anew). One update and one
+        register insert for all of them; a content no longer ``scheduled`` is left alone."""
+        if not contents:
+            return
+        now = self.env.clock()
+        versions = dict(contents)
+        moved = self.s.execute(
+            update(Content).where(Content.id.in_(list(versions)), Content.status == ContentStatus.SCHEDULED)
+            .values(status=status, updated_at=now).returning(Content.id)
+            .execution_options(synchronize_session="evaluate")  # loaded contents see it too
+        ).scalars().all()
+        audit.append_many(self.s, [audit.Entry(actor=actor_name, action=action, subject_type="content",
+                                               subject_id=cid, version_hash=versions[cid], at=now)
+                                   for cid in sorted(moved)])
 
     def retrying(self, c: Content) -> None:
         """A person sends a failed job again: the content is scheduled again (unless already published)."""
         if c.status != ContentStatus.PUBLISHED:
             c.status = ContentStatus.SCHEDULED
-
-    def _mark(self, c: Content, status: ContentStatus, actor_name: str, action: str, note: str = "",
-              data: dict[str, Any] | None = None) -> None:
-        c.status = status
-        c.updated_at = self.env.clock()
-        audit.append(self.s, actor=actor_name, action=action, subject_type="content", subject_id=c.id,
-                     version_hash=c.version_hash, note=note, data=data or {}, at=c.updated_at, flush=False)
 
     def return_to_editor(self, c: Content, actor_name: str, note: str) -> None:
         """A platform rejected the content: back to the step that owns editing, approvals after it invalidated."""
