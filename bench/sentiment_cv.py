@@ -1,11 +1,17 @@
 """Repeated stratified cross-validation of model variants on the shared TRAIN rows (a benchmark, not a test).
 
-    .venv/bin/python bench/sentiment_cv.py [VARIANT ...] [--repeats 2] [--folds 5] [--json]
+    .venv/bin/python bench/sentiment_cv.py [VARIANT ...] [--repeats 2] [--folds 5] [--json] [--detail]
+        [--save-probs DIR]
 
 Every variant is a set of overrides of ``TrainConfig`` (see VARIANTS). For each, all train rows are split
 ``repeats`` times into ``folds`` stratified folds (NusaX-id rows kept with their SmSA source row); each source is
 scored out of fold with the thresholds chosen on the gov_comments out-of-fold rows, and the mean ± std over the
 repeats is printed. The valid splits are not read. Data: $HUMAS_SENTIMENT_DATA or ../shared/data/sentiment.
+
+``--detail`` adds, per 3-class source, the out-of-fold per-class F1 (mean ± std over the repeats) and the
+confusion matrix summed over the repeats (rows = true label, columns = argmax label). ``--save-probs DIR`` writes
+each variant's out-of-fold probabilities (``DIR/VARIANT.npz``: probs repeats × n × 3, labels, sources) for
+further analysis.
 """
 
 from __future__ import annotations
@@ -13,8 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from humas.sentiment.base import LABELS
 from humas.sentiment.data import Example, default_data_dir
 from humas.sentiment.features import FeatureConfig
 from humas.sentiment.train import (
@@ -73,13 +83,27 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "noneg": {"features": FeatureConfig(negation_scope=0)},
     "neg_replace": {"features": FeatureConfig(negation_replace=True)},
     "cue1": {"block_weights": {"word": 1.0, "char": 0.7, "cue": 1.0}},
+    # Issue 10, NusaX-id (CV 0.850 < 0.88): source weight of the NusaX rows, slang and negation/contrast features.
+    "nusax_w2": {"source_weights": {**BASE.source_weights, "nusax_id": 2.0}},
+    "nusax_w3": {"source_weights": {**BASE.source_weights, "nusax_id": 3.0}},
+    "no_goreng": {"features": FeatureConfig(slang_skip=("goreng",))},
+    "neg_idioms": {"features": FeatureConfig(negation_idioms=True)},
+    "contrast4": {"features": FeatureConfig(contrast_scope=4)},
+    "neg_replace_idioms": {"features": FeatureConfig(negation_replace=True, negation_idioms=True)},
+    "neg_replace_idioms_nogoreng": {"features": FeatureConfig(negation_replace=True, negation_idioms=True,
+                                                              slang_skip=("goreng",))},
+    "neg_replace_negprob": {"features": FeatureConfig(negation_replace=True, negation_idioms=True,
+                                                      negate_problems=True)},
+    "neg_replace_scope3": {"features": FeatureConfig(negation_replace=True, negation_idioms=True, negation_scope=3,
+                                                     negation_cue_scope=3)},
+    "neg_replace_gate_c4": {"gate_c": 4.0, "features": FeatureConfig(negation_replace=True)},
     "q_head": {**V2, "question_mode": "head"},
     "q_rule": {**V2, "question_mode": "rule"},
 }
 
 
 def run(name: str, examples: list[Example], repeats: int, folds: int,
-        featurised: dict[FeatureConfig, Featurised]) -> dict[str, Any]:
+        featurised: dict[FeatureConfig, Featurised], save_probs: Path | None = None) -> dict[str, Any]:
     config = with_overrides(BASE, repeats=repeats, folds=folds, **VARIANTS[name])
     start = time.perf_counter()
     # Feature settings change what is extracted, so extraction is shared only between variants that agree on them.
@@ -88,9 +112,37 @@ def run(name: str, examples: list[Example], repeats: int, folds: int,
     data = featurised[config.features]
     cv = cross_validate(data, config)
     thresholds = cv_thresholds(cv, config)
+    if save_probs is not None:
+        save_probs.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(save_probs / f"{name}.npz", probs=cv.probs,
+                            labels=np.array([ex.label for ex in cv.examples]),
+                            sources=np.array([ex.source for ex in cv.examples]))
     return {"variant": name, "seconds": round(time.perf_counter() - start, 1),
             "thresholds": {"case": thresholds.case, "review": thresholds.review, "question": thresholds.question},
-            "sources": cv_report(cv, thresholds, config)}
+            "sources": cv_report(cv, thresholds, config), "per_class": per_class(cv.examples, cv.probs)}
+
+
+def per_class(examples: list[Example], probs: Any) -> dict[str, Any]:
+    """Per 3-class source: per-class F1 (mean ± std over the repeats) and the argmax confusion summed over them."""
+    out: dict[str, Any] = {}
+    for source in sorted({ex.source for ex in examples if not ex.binary}):
+        idx = [i for i, ex in enumerate(examples) if ex.source == source]
+        truth = np.array([LABELS.index(examples[i].label) for i in idx])
+        matrix = np.zeros((len(LABELS), len(LABELS)), dtype=np.int64)
+        f1s = []
+        for r in range(probs.shape[0]):
+            guess = probs[r, idx].argmax(axis=1)
+            m = np.zeros_like(matrix)
+            np.add.at(m, (truth, guess), 1)
+            matrix += m
+            tp = np.diag(m).astype(np.float64)
+            denom = m.sum(axis=0) + m.sum(axis=1)
+            f1s.append(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0))
+        f1 = np.array(f1s)
+        out[source] = {"f1": {label: {"mean": round(float(f1[:, k].mean()), 4), "std": round(float(f1[:, k].std()), 4)}
+                              for k, label in enumerate(LABELS)},
+                       "confusion": {"labels": list(LABELS), "matrix": matrix.tolist()}}
+    return out
 
 
 def main() -> None:
@@ -99,19 +151,21 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--detail", action="store_true", help="per-class F1 and confusion per 3-class source")
+    parser.add_argument("--save-probs", type=Path, metavar="DIR", help="write out-of-fold probabilities here")
     args = parser.parse_args()
     examples = load_split([default_data_dir()], "train")
     featurised: dict[FeatureConfig, Featurised] = {}
     results = []
     for name in args.variants:
-        results.append(run(name, examples, args.repeats, args.folds, featurised))
+        results.append(run(name, examples, args.repeats, args.folds, featurised, args.save_probs))
         if not args.json:
-            _print(results[-1])  # as each variant ends: a long batch shows its figures on the way
+            _print(results[-1], args.detail)  # as each variant ends: a long batch shows its figures on the way
     if args.json:
         print(json.dumps(results, indent=2))
 
 
-def _print(r: dict[str, Any]) -> None:
+def _print(r: dict[str, Any], detail: bool = False) -> None:
     t = r["thresholds"]
     print(f"== {r['variant']}  ({r['seconds']} s)  case {t['case']}  review {t['review']}  question {t['question']}")
     print(f"{'source':<20}{'macro-F1':>16}{'neg recall':>16}{'case share':>16}{'case prec':>16}{'review':>9}"
@@ -122,6 +176,11 @@ def _print(r: dict[str, Any]) -> None:
         print(f"{source:<20}{ms('macro_f1', digits=4):>16}{ms('negative_recall'):>16}{ms('case_share'):>16}"
               f"{ms('case_precision'):>16}{m['review_share']['mean']:>9.3f}{m['question_share']['mean']:>9.3f}",
               flush=True)
+    if detail:
+        for source, d in r["per_class"].items():
+            f1 = "  ".join(f"{label} {v['mean']:.3f}±{v['std']:.3f}" for label, v in d["f1"].items())
+            rows = "  ".join(f"{label[:3]}→{row}" for label, row in zip(LABELS, d["confusion"]["matrix"], strict=True))
+            print(f"  {source:<18}F1 {f1}   confusion (true→[neg, neu, pos], summed over repeats) {rows}", flush=True)
 
 
 if __name__ == "__main__":
