@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from humas.sentiment.features import (
-    CueMatcher,
-    FeatureConfig,
-    Vectorizer,
-    contrast_terms,
-    default_cues,
-    extract,
-    join_idioms,
-    word_terms,
-)
+from humas.sentiment.features import CueMatcher, FeatureConfig, Vectorizer, default_cues, extract, word_terms
 from humas.sentiment.normalize import default_normalizer
 
 NEG = frozenset({"tidak", "belum"})
@@ -60,29 +51,3 @@ def test_fast_transform_equals_training_transform() -> None:
     assert np.all(slow[2] == 0)
     norms = np.linalg.norm(slow[0, : len(vec.blocks["word"].vocab)])
     assert abs(norms - 1.0) < 1e-5
-
-
-def test_experimental_settings_are_off_by_default_and_extract_what_they_say() -> None:
-    assert not FeatureConfig().experimental
-    assert FeatureConfig(slang_skip=["goreng"]).slang_skip == ("goreng",)  # type: ignore[arg-type]
-    assert join_idioms(["bukan", "main", "tidak", "kalah", "bagus"]) == ["bukan_main", "tidak_kalah", "bagus"]
-    assert contrast_terms(["enak", "tapi", "mahal", "banget", "!", "ok"], 2) == ["but_mahal", "but_banget"]
-    norm = default_normalizer()
-    config = FeatureConfig(negation_idioms=True, contrast_scope=3, negate_problems=True)
-    assert config.experimental
-    cues = config.cue_matcher()
-    doc = extract(norm.tokens("tidak kalah bagus, tapi jalannya tidak macet"), cues, config)
-    assert "neg_bagus" not in doc["word"] and doc["cue"]["negated_praise"] == 0 and "but_jalannya" in doc["word"]
-    # The inference path re-extracts experimental settings exactly as training did.
-    tokens = [norm.tokens(t) for t in ("tidak kalah bagus tapi mahal", "bukan main", "jalan tidak rusak")]
-    docs = [extract(t, cues, config) for t in tokens]
-    vec = Vectorizer.fit(docs, min_df={"word": 1, "char": 1, "cue": 1}, max_features={},
-                         weights={"word": 1.0, "char": 0.7, "cue": 0.5}, config=config)
-    np.testing.assert_allclose(vec.transform(docs).toarray(),
-                               vec.transform_tokens(tokens, CueMatcher(default_cues())).toarray(), rtol=1e-6)
-
-
-def test_slang_skip_leaves_a_token_alone() -> None:
-    norm = default_normalizer()
-    assert norm.tokens("nasi goreng") == ["nasi", "jelek"]  # the shipped lexicon's Sundanese reading
-    assert norm.map_tokens(norm.raw_tokens("nasi goreng"), frozenset({"goreng"})) == ["nasi", "goreng"]

@@ -11,16 +11,6 @@ get different weights. Cues add the lexicon categories (problem, complaint, prai
 negated praise ("tidak bagus"), negated complaint ("tidak buruk") and praise next to a problem or complaint (mostly
 sarcasm: "mantap pak, lubangnya bisa buat mancing").
 
-Experimental settings (``FeatureConfig``; off by default, measured in ``bench/sentiment_cv.py``, not yet stored by
-the artifact format, so ``train`` refuses them): ``negation_idioms`` joins negator idioms that do not negate
-("bukan main" = extraordinary, "tidak kalah" = as good as, "kurang lebih" = about, "tidak sabar" = eager,
-"tidak hanya" = not only) into one token before anything else sees them; ``contrast_scope`` adds ``but_<word>``
-terms for the words after a contrast marker ("tapi", "namun", "sayangnya" ...), whose clause usually carries a
-review's verdict; ``negation_cue_scope`` lets a negator up to that many words before a praise/complaint word
-negate it in the cues (default 2, the shipped behaviour); ``negate_problems`` treats a negated problem word
-("tidak ada masalah") like a negated complaint word (cue ``negated_problem``); ``slang_skip`` (used by
-``train.featurise``) names raw tokens the slang map leaves alone.
-
 Speed: character n-grams are computed once per distinct token (cached), and weighting is vectorised per batch.
 """
 
@@ -42,15 +32,6 @@ BLOCKS: tuple[str, ...] = ("word", "char", "cue")
 #: Words that open a negation scope when the lexicon has none of its own.
 DEFAULT_NEGATORS = frozenset({"tidak", "belum", "bukan", "jangan", "tanpa", "kurang"})
 _PUNCT = frozenset({"!", "!!", "?"})
-#: Contrast markers: the clause after one usually carries the verdict ("enak, tapi mahal").
-CONTRASTS = frozenset({"tapi", "tetapi", "namun", "sayangnya", "padahal", "cuma", "hanya", "sedangkan"})
-#: Negator + word pairs that do not negate (``negation_idioms``): joined into one token.
-NEGATION_IDIOMS: dict[tuple[str, str], str] = {
-    ("bukan", "main"): "bukan_main", ("tidak", "kalah"): "tidak_kalah", ("kurang", "lebih"): "kurang_lebih",
-    ("tidak", "sabar"): "tidak_sabar", ("tidak", "hanya"): "tidak_hanya", ("bukan", "hanya"): "tidak_hanya",
-    ("tidak", "cuma"): "tidak_hanya", ("bukan", "cuma"): "tidak_hanya", ("tidak", "sekadar"): "tidak_hanya",
-    ("tidak", "salah"): "tidak_salah", ("tidak", "rugi"): "tidak_rugi", ("tidak", "menyesal"): "tidak_menyesal",
-}
 
 
 def load_cues(path: Path | str) -> dict[str, list[tuple[str, ...]]]:
@@ -77,8 +58,7 @@ def default_cues() -> dict[str, list[tuple[str, ...]]]:
 class CueMatcher:
     """Counts cue-phrase matches per category in a token list, plus negated praise/complaint and sarcasm shapes."""
 
-    def __init__(self, cues: Mapping[str, Sequence[tuple[str, ...]]], negation_window: int = 2,
-                 negate_problems: bool = False) -> None:
+    def __init__(self, cues: Mapping[str, Sequence[tuple[str, ...]]]) -> None:
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for category, phrases in cues.items():
             for phrase in phrases:
@@ -86,11 +66,6 @@ class CueMatcher:
         self._praise = {p[0] for p in cues.get("praise", ()) if len(p) == 1}
         self._complaint = {p[0] for p in cues.get("complaint", ()) if len(p) == 1}
         self.negators = frozenset(p[0] for p in cues.get("negation", ()) if len(p) == 1) or DEFAULT_NEGATORS
-        self.negation_window = negation_window
-        # With negate_problems a negated problem word ("tidak ada masalah", "tidak macet") counts as
-        # negated_problem instead of problem.
-        self.negate_problems = negate_problems
-        self._problem = {p[0] for p in cues.get("problem", ()) if len(p) == 1} if negate_problems else set()
 
     def __call__(self, tokens: Sequence[str]) -> Counter[str]:
         found: Counter[str] = Counter()
@@ -98,20 +73,16 @@ class CueMatcher:
         by_first = self._by_first
         for i, tok in enumerate(tokens):
             negated = False
-            if i and (tok in self._praise or tok in self._complaint or tok in self._problem):
-                if self.negation_window == 2:
-                    negated = tokens[i - 1] in self.negators or (i > 1 and tokens[i - 2] in self.negators)
-                else:
-                    negated = any(t in self.negators for t in tokens[max(0, i - self.negation_window) : i])
+            if i and (tok in self._praise or tok in self._complaint):
+                negated = tokens[i - 1] in self.negators or (i > 1 and tokens[i - 2] in self.negators)
                 if negated:
                     # "tidak bagus" is not praise, "tidak buruk" not a complaint.
-                    found["negated_praise" if tok in self._praise else "negated_complaint" if tok in self._complaint
-                          else "negated_problem"] += 1
+                    found["negated_praise" if tok in self._praise else "negated_complaint"] += 1
             entries = by_first.get(tok)
             if entries:
                 for phrase, category in entries:
                     if len(phrase) == 1:
-                        if not (negated and category in ("praise", "complaint", "problem")):
+                        if not (negated and category in ("praise", "complaint")):
                             found[category] += 1
                     elif tuple(tokens[i : i + len(phrase)]) == phrase:
                         found[category] += 1
@@ -138,36 +109,6 @@ def negated(tokens: Sequence[str], negators: frozenset[str], scope: int) -> list
             left = scope
         elif left:
             out[i] = True
-            left -= 1
-    return out
-
-
-def join_idioms(tokens: Sequence[str]) -> list[str]:
-    """Tokens with the :data:`NEGATION_IDIOMS` pairs joined ("bukan main" → ``bukan_main``)."""
-    out: list[str] = []
-    i, n = 0, len(tokens)
-    while i < n:
-        joined = NEGATION_IDIOMS.get((tokens[i], tokens[i + 1])) if i + 1 < n else None
-        if joined is None:
-            out.append(tokens[i])
-            i += 1
-        else:
-            out.append(joined)
-            i += 2
-    return out
-
-
-def contrast_terms(tokens: Sequence[str], scope: int) -> list[str]:
-    """``but_<word>`` for the ``scope`` words after a :data:`CONTRASTS` marker (stopping at ! and ?)."""
-    out: list[str] = []
-    left = 0
-    for tok in tokens:
-        if tok in _PUNCT:
-            left = 0
-        elif tok in CONTRASTS:
-            left = scope
-        elif left:
-            out.append(f"but_{tok}")
             left -= 1
     return out
 
@@ -208,46 +149,20 @@ class FeatureConfig:
     """How tokens become terms; stored with the artifact so inference extracts exactly what training did."""
 
     negation_scope: int = 2
-    negation_replace: bool = False
+    negation_replace: bool = True
     char_min: int = 2
     char_max: int = 5
-    negation_idioms: bool = False
-    contrast_scope: int = 0
-    negation_cue_scope: int = 2
-    slang_skip: tuple[str, ...] = ()
-    negate_problems: bool = False
-
-    def __post_init__(self) -> None:
-        # Recorded configs come back from JSON with a list; keep the dataclass hashable.
-        object.__setattr__(self, "slang_skip", tuple(self.slang_skip))
-
-    @property
-    def experimental(self) -> bool:
-        """Whether a setting the artifact format does not store yet differs from its default."""
-        return (self.negation_idioms, self.contrast_scope, self.negation_cue_scope, self.slang_skip,
-                self.negate_problems) != (False, 0, 2, (), False)
-
-    def cue_matcher(self) -> CueMatcher:
-        """The shipped cue lexicon matched as these settings say."""
-        return CueMatcher(default_cues(), self.negation_cue_scope, self.negate_problems)
 
 
 def extract(
     tokens: Sequence[str], cues: CueMatcher, config: FeatureConfig = FeatureConfig()
 ) -> dict[str, Counter[str]]:
     """Raw term counts per block for one normalised token list (training builds its vocabulary from these)."""
-    if config.negation_idioms:
-        tokens = join_idioms(tokens)
-    if (config.negation_cue_scope, config.negate_problems) != (cues.negation_window, cues.negate_problems):
-        raise ValueError("the CueMatcher must match config.negation_cue_scope and config.negate_problems")
-    words = word_terms(tokens, cues.negators, config.negation_scope, config.negation_replace)
-    if config.contrast_scope > 0:
-        words.extend(contrast_terms(tokens, config.contrast_scope))
     chars: Counter[str] = Counter()
     for tok in _char_tokens(tokens, cues.negators, config):
         chars.update(char_terms(tok, config.char_min, config.char_max))
     return {
-        "word": Counter(words),
+        "word": Counter(word_terms(tokens, cues.negators, config.negation_scope, config.negation_replace)),
         "char": chars,
         "cue": cues(tokens),
     }
@@ -323,13 +238,6 @@ class Vectorizer:
     def transform_tokens(self, token_lists: Sequence[Sequence[str]], cues: CueMatcher) -> sparse.csr_matrix:
         """Vectors of normalised token lists (the inference path; same result as :meth:`transform` of
         :func:`extract`)."""
-        if self.config.experimental:
-            # Not on the shipped path: extract each list exactly as training did (slang_skip cannot apply here,
-            # the tokens are already mapped; see FeatureConfig.experimental).
-            if (cues.negation_window, cues.negate_problems) != (self.config.negation_cue_scope,
-                                                                 self.config.negate_problems):
-                cues = self.config.cue_matcher()
-            return self.transform([extract(t, cues, self.config) for t in token_lists])
         word_vocab = self.blocks["word"].vocab
         cue_vocab = self.blocks["cue"].vocab
         negators, scope, replace = cues.negators, self.config.negation_scope, self.config.negation_replace

@@ -148,13 +148,12 @@ class Normalizer:
         """Normalised tokens: :meth:`raw_tokens` with slang, Javanese and Sundanese words mapped."""
         return self.map_tokens(self.raw_tokens(text))
 
-    def map_tokens(self, raw: list[str], skip: frozenset[str] = frozenset()) -> list[str]:
-        """Map slang in a :meth:`raw_tokens` list (split out so the abusive filter can share the raw tokens); tokens
-        in ``skip`` are left as they are."""
+    def map_tokens(self, raw: list[str]) -> list[str]:
+        """Map slang in a :meth:`raw_tokens` list (split out so the abusive filter can share the raw tokens)."""
         slang = self.slang
         out: list[str] = []
         for tok in raw:
-            mapped = slang.get(tok) if tok not in skip else None
+            mapped = slang.get(tok)
             if mapped is None:
                 out.append(tok)
             else:

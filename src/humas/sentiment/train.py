@@ -50,7 +50,7 @@ from humas.errors import InvalidInput
 from humas.sentiment.abusive import default_abusive_filter
 from humas.sentiment.base import LABELS, Label, Thresholds
 from humas.sentiment.data import Example, find_split_files, read_labelled_file
-from humas.sentiment.features import FeatureConfig, Vectorizer, extract
+from humas.sentiment.features import CueMatcher, FeatureConfig, Vectorizer, default_cues, extract
 from humas.sentiment.model import DomainHead, LinearArtifact, combine_question
 from humas.sentiment.normalize import default_normalizer
 from humas.sentiment.questions import question_score
@@ -111,13 +111,12 @@ def featurise(examples: Sequence[Example], config: TrainConfig | None = None,
     """Normalise and extract features of every example."""
     features = (config or TrainConfig()).features
     normalizer = default_normalizer()
-    cues = features.cue_matcher()
-    skip = frozenset(features.slang_skip)
+    cues = CueMatcher(default_cues())
     tokens: list[list[str]] = []
     docs: list[dict[str, Counter[str]]] = []
     total = len(examples)
     for i, ex in enumerate(examples, 1):
-        toks = normalizer.map_tokens(normalizer.raw_tokens(ex.text), skip)
+        toks = normalizer.tokens(ex.text)
         tokens.append(toks)
         docs.append(extract(toks, cues, features))
         if progress is not None and (i % 500 == 0 or i == total):
@@ -435,9 +434,6 @@ def train(
     ``config.source_weights["feedback"]``.
     """
     config = config or TrainConfig()
-    if config.features.experimental:
-        raise InvalidInput("the feature settings negation_idioms, contrast_scope, negation_cue_scope, slang_skip and "
-                           "negate_problems are for cross-validation only: the model format does not store them yet")
     examples = load_split(data_dirs, "train") + _feedback_examples(extra_examples)
     if not examples:
         raise InvalidInput(f"no train.csv/train.tsv files under {', '.join(map(str, data_dirs))}")
