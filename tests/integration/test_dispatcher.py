@@ -12,7 +12,7 @@ from humas.errors import InvalidInput, InvalidTransition, NotFound, Requirements
 from humas.publisher.base import Platform
 from humas.queue import service
 from humas.store import audit
-from humas.store.models import AccountState, Content, JobState, Post, PublicationJob
+from humas.store.models import AccountState, Content, ContentStatus, JobState, Post, PublicationJob
 from humas.testing import FakeClock, FakePlatform
 from tests.conftest import add_user, approve_all
 
@@ -275,7 +275,10 @@ def test_cancel_then_schedule_again(pub: App) -> None:
     cid = approved(pub, ["sandbox-x"])
     [jid] = schedule(pub, cid, at="2030-01-01 09:00")
     with pub.db.session() as s:
+        loaded = s.get(Content, cid)
+        assert loaded is not None and loaded.status == ContentStatus.SCHEDULED
         service.cancel(pub.env, s, pub.actor(s, "ana"), jid)
+        assert loaded.status == ContentStatus.APPROVED  # the session's own copy sees the settled status
     assert content_status(pub, cid) == "approved"
     [again] = schedule(pub, cid)
     assert again == jid

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, exists, or_, select, text, update
+from sqlalchemy import BindParameter, Connection, and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -18,7 +18,7 @@ from humas.errors import InvalidInput
 from humas.publisher.base import PublishResult
 from humas.queue.states import check as check_transition
 from humas.store.engine import Database
-from humas.store.leases import LeaseTable, new_token, owned_by
+from humas.store.leases import LeaseTable, claim_params, new_token, owned_by
 from humas.store.models import JOBS_DUE, JOBS_IN_FLIGHT, AccountState, JobState, PublicationJob, table
 
 S = JobState
@@ -108,6 +108,24 @@ class Published:
     note: str
 
 
+_NOW: BindParameter[datetime] = bindparam("b_now")
+_OTHER = aliased(PublicationJob)
+# Built once (see LeaseTable.claim_statement); ``claimed_from`` = the state before this claim (SET reads the old
+# row), so the worker knows an in-doubt job.
+_CLAIM = LEASES.claim_statement(
+    where=[
+        and_(text(JOBS_DUE), PublicationJob.run_at <= _NOW),  # the due index's own text, see models.JOBS_DUE
+        ~exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused"),
+        ~exists().where(  # one call in flight per account; served by the partial index over in-flight rows
+            _OTHER.account == PublicationJob.account, _OTHER.state.in_([S.SENDING, S.CLAIMED]),
+            _OTHER.id != PublicationJob.id, or_(_OTHER.state == S.SENDING, _OTHER.lease_until >= _NOW)),
+    ],
+    order_by=[PublicationJob.run_at, PublicationJob.id],
+    values={"state": S.CLAIMED, "updated_at": _NOW, "claimed_from": PublicationJob.state},
+    returning=[PublicationJob.id, PublicationJob.claimed_from],
+)
+
+
 def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Claim]:
     """Claim up to ``limit`` due jobs in one statement.
 
@@ -117,23 +135,8 @@ def claim(db: Database, owner: str, *, now: datetime, lease: timedelta, limit: i
     index on ``run_at`` over the due states lets the database stop after ``limit`` rows.
     """
     token = new_token(owner)
-    other = aliased(PublicationJob)
-    in_flight = exists().where(  # served by the partial index over in-flight rows
-        other.account == PublicationJob.account,
-        other.state.in_([S.SENDING, S.CLAIMED]),
-        other.id != PublicationJob.id,
-        or_(other.state == S.SENDING, other.lease_until >= now),
-    )
-    paused = exists().where(AccountState.name == PublicationJob.account, AccountState.status == "paused")
-    due = and_(text(JOBS_DUE), PublicationJob.run_at <= now)  # the index's own text, see models.JOBS_DUE
-    with db.begin() as s:
-        # claimed_from = the state before this claim (SET reads the old row), so the worker knows an in-doubt job
-        rows = LEASES.claim(
-            s, token, where=[due, ~paused, ~in_flight], order_by=[PublicationJob.run_at, PublicationJob.id],
-            limit=limit, until=now + lease,
-            values={"state": S.CLAIMED, "updated_at": now, "claimed_from": PublicationJob.state},
-            returning=[PublicationJob.id, PublicationJob.claimed_from],
-        )
+    with db.begin() as conn:
+        rows = conn.execute(_CLAIM, {**claim_params(token, now + lease, limit), "b_now": now}).all()
     return [Claim(r[0], token, r[1]) for r in sorted(rows)]
 
 

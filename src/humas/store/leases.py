@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, select, update
+from sqlalchemy import ColumnElement, Connection, Update, bindparam, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
@@ -46,18 +46,24 @@ class LeaseTable:
               returning: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Lease up to ``limit`` rows matching ``where`` (in ``order_by`` order) to ``token`` until ``until``,
         writing ``values`` as well, in one statement; returns ``returning`` of each claimed row."""
+        stmt = self.claim_statement(where=where, order_by=order_by, values=values, returning=returning)
+        return [tuple(r) for r in session.execute(stmt, claim_params(token, until, limit)).all()]
+
+    def claim_statement(self, *, where: Sequence[ColumnElement[bool]], order_by: Sequence[Any],
+                        values: Mapping[str, Any] | None = None, returning: Sequence[Any] = ()) -> Update:
+        """:meth:`claim`'s statement, to build once and run with :func:`claim_params` (and the binds of
+        ``where``): a claim that runs many times a second should not build and hash its statement each time."""
         pick = (
-            select(self.key).where(*where).order_by(*order_by).limit(limit)
+            select(self.key).where(*where).order_by(*order_by).limit(bindparam("b_limit"))
             .with_for_update(skip_locked=True).scalar_subquery()
         )
-        stmt = (
+        return (
             update(self.model)
             .where(self.key.in_(pick))
-            .values({self.owner.key: token, self.until.key: until, **(values or {})})
+            .values({self.owner.key: bindparam("b_token"), self.until.key: bindparam("b_until"), **(values or {})})
             .returning(*(returning or (self.key,)))
             .execution_options(synchronize_session=False)
         )
-        return [tuple(r) for r in session.execute(stmt).all()]
 
     def fenced(self, session: Session | Connection, key: Any, token: str, values: Mapping[str, Any],
                where: Sequence[ColumnElement[bool]] = ()) -> bool:
@@ -73,3 +79,8 @@ class LeaseTable:
     def release_values(self) -> dict[str, None]:
         """The values that hand a row back (no owner, no lease)."""
         return {self.owner.key: None, self.until.key: None}
+
+
+def claim_params(token: str, until: datetime, limit: int) -> dict[str, Any]:
+    """The binds of a :meth:`LeaseTable.claim_statement`."""
+    return {"b_token": token, "b_until": until, "b_limit": limit}

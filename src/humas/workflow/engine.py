@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from humas import authz, limits
 from humas.authz import Actor
@@ -32,7 +33,7 @@ from humas.errors import (
 from humas.notify import Notifier
 from humas.sop.model import SOP, Step
 from humas.store import audit
-from humas.store.models import Content, ContentMedia, ContentStatus, ContentVersion, Decision, StepPeriod
+from humas.store.models import Content, ContentMedia, ContentStatus, ContentVersion, Decision, StepPeriod, table
 from humas.workflow.notices import step_pending
 
 #: ``(content, account names) -> problems``; the publisher's per-platform limits, checked at submit.
@@ -73,6 +74,14 @@ def snapshot(c: Content) -> dict[str, Any]:
         "media": [m.sha256 for m in c.media], "accounts": list(c.accounts), "activity": c.activity,
         "location": c.location, "flags": list(c.flags),
     }
+
+
+_CONTENTS = table(Content)
+_SETTLE = (update(_CONTENTS)  # built once: the send cycle settles contents with every batch
+           .where(_CONTENTS.c.id.in_(bindparam("b_ids", expanding=True)),
+                  _CONTENTS.c.status == ContentStatus.SCHEDULED)
+           .values(status=bindparam("b_status"), updated_at=bindparam("b_now"))
+           .returning(_CONTENTS.c.id))
 
 
 class Workflow:
@@ -298,11 +307,11 @@ class Workflow:
             return
         now = self.env.clock()
         versions = dict(contents)
-        moved = self.s.execute(
-            update(Content).where(Content.id.in_(list(versions)), Content.status == ContentStatus.SCHEDULED)
-            .values(status=status, updated_at=now).returning(Content.id)
-            .execution_options(synchronize_session="evaluate")  # loaded contents see it too
-        ).scalars().all()
+        moved = self.s.execute(_SETTLE, {"b_ids": list(versions), "b_status": status, "b_now": now}).scalars().all()
+        for cid in moved:  # a content this session has loaded sees it too
+            loaded = self.s.identity_map.get(identity_key(Content, cid))
+            if loaded is not None:
+                self.s.expire(loaded, ["status", "updated_at"])
         audit.append_many(self.s, [audit.Entry(actor=actor_name, action=action, subject_type="content",
                                                subject_id=cid, version_hash=versions[cid], at=now)
                                    for cid in sorted(moved)])
