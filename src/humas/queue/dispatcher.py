@@ -5,9 +5,10 @@ Errors drive states (queue.md §5): ``RetryLater``/``RateLimited``/``QuotaExhaus
 ``OutcomeUnknown`` or a worker that died mid-call → ``in_doubt``, resolved only by ``find_published``.
 
 A tick reads its claimed batch in one session and writes the ``published`` marks of the batch together, in one
-transaction (one register lock, one insert of the batch's entries), after its last call or once the oldest mark
-has waited :data:`MARK_WITHIN`. Until then a sent job stays ``sending``: a worker that dies holding marks leaves
-them ``in_doubt``, and the platform is asked before anything is sent again.
+transaction of Core statements (one register lock, the batch's register entries inserted together), after its
+last call or once the oldest mark has waited :data:`MARK_WITHIN`. Until then a sent job stays ``sending``: a
+worker that dies holding marks leaves them ``in_doubt``, and the platform is asked before anything is sent again.
+A job's own writes (claim, the ``sending`` fence) are single statements, in autocommit on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from humas.store.models import JOBS_DUE, JOBS_IN_FLIGHT, AccountState, JobState,
 
 S = JobState
 LEASES = LeaseTable(PublicationJob.id, PublicationJob.lease_owner, PublicationJob.lease_until)
+JOBS = table(PublicationJob)  # the send cycle's own statements are Core: no ORM objects per job
 
 
 def post_key(content_id: int, account: str) -> str:
@@ -164,7 +165,6 @@ def fence(session: Session | Connection, c: Claim, *, states: Sequence[str], now
                          where=[PublicationJob.state.in_(list(states))])
 
 
-JOBS = table(PublicationJob)  # the send cycle's own statements are Core: no ORM objects per job
 # Built once: the one statement a job costs on its own, and building it anew each time was a third of its cost.
 _START_SENDING = (
     update(JOBS)
