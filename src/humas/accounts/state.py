@@ -62,8 +62,7 @@ class AccountStates:
     def paces(self, session: Session, names: Iterable[str]) -> dict[str, Pace]:
         """The pacing state of ``names`` in one read (an account without a row has published nothing yet)."""
         wanted = set(names)
-        rows = session.scalars(select(AccountState).where(AccountState.name.in_(wanted))).all() if wanted else ()
-        found = {r.name: Pace.of(r) for r in rows}
+        found = _read_paces(session, wanted) if wanted else {}
         return {n: found.get(n, Pace()) for n in wanted}
 
     def next_allowed(self, name: str, pace: Pace, now: datetime) -> datetime | None:
@@ -82,9 +81,7 @@ class AccountStates:
 
     def record_published(self, session: Session, names: Sequence[str], now: datetime) -> None:
         """Count one post of each of ``names`` (an account named twice posted twice): one read, one executemany."""
-        rows = {r.name: Pace(r.last_published_at, r.day, r.published_today) for r in session.execute(
-            select(_STATES.c.name, _STATES.c.last_published_at, _STATES.c.day, _STATES.c.published_today)
-            .where(_STATES.c.name.in_(set(names))))}
+        rows = _read_paces(session, set(names))
         day = self.local_day(now)
         for name in names:
             if name not in rows:  # no row yet: created
@@ -95,6 +92,14 @@ class AccountStates:
 
 
 _STATES = table(AccountState)
+_PACES = (select(_STATES.c.name, _STATES.c.last_published_at, _STATES.c.day, _STATES.c.published_today)
+          .where(_STATES.c.name.in_(bindparam("b_names", expanding=True))))
 _RECORD_PACE = (update(_STATES).where(_STATES.c.name == bindparam("b_name"))
                 .values(last_published_at=bindparam("b_last"), day=bindparam("b_day"),
                         published_today=bindparam("b_count")))
+
+
+def _read_paces(session: Session, names: set[str]) -> dict[str, Pace]:
+    """The pacing rows of ``names`` that exist, in one statement built once (the send cycle reads them per batch)."""
+    return {r.name: Pace(r.last_published_at, r.day, r.published_today)
+            for r in session.execute(_PACES, {"b_names": list(names)})}

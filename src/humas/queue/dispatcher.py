@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import lazyload
 
 from humas.accounts.drafts import draft_for
@@ -206,7 +206,7 @@ class Dispatcher:
         if not claims:
             return batch
         with self.env.db.read() as s:
-            rows = s.scalars(select(PublicationJob).where(PublicationJob.id.in_([c.id for c in claims]))).all()
+            rows = jobs.claimed(s, claims)
             wanted = {j.content_id for j in rows if j.kind == "post" and j.content_id is not None}
             contents = {c.id: c for c in s.scalars(  # the drafts need media, not authors
                 select(Content).where(Content.id.in_(wanted)).options(lazyload(Content.created_by)))} if wanted else {}
@@ -263,7 +263,7 @@ class Dispatcher:
             batch.paces[account] = pace.after_post(now, self.states.local_day(now))
         return outcome
 
-    def _request(self, job: PublicationJob, content: Content | None) -> PublishRequest:
+    def _request(self, job: Row[*tuple[Any, ...]], content: Content | None) -> PublishRequest:
         if content is None:
             raise NotFound(f"content {job.content_id} of job {job.id} no longer exists")
         acc = self.env.settings.account(job.account)
