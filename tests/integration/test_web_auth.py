@@ -7,6 +7,7 @@ import stat
 from datetime import timedelta
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
@@ -34,6 +35,16 @@ def test_login_and_logout(env: WebEnv) -> None:
     assert c.get("/").status_code == 200
     assert c.post("/logout").status_code == 303
     assert c.get("/").status_code == 303
+
+
+def test_a_hash_made_with_the_old_64_mib_profile_signs_in_and_is_rehashed(env: WebEnv) -> None:
+    old = PasswordHasher()  # the library's default profile, which humas used before (64 MiB per hash)
+    with env.app.db.session() as s:
+        s.execute(select(User).where(User.name == "kreatif")).scalar_one().password_hash = old.hash(PASSWORD)
+    assert env.anonymous().login("kreatif").status_code == 303
+    with env.app.db.session() as s:
+        stored = s.execute(select(User.password_hash).where(User.name == "kreatif")).scalar_one()
+    assert "$m=19456,t=2,p=1$" in stored and old.verify(stored, PASSWORD)
 
 
 def test_wrong_password_and_unknown_user_look_the_same(env: WebEnv) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -22,7 +23,8 @@ class Pace:
     published_today: int = 0
 
     @classmethod
-    def of(cls, row: AccountState) -> Pace:
+    def of(cls, row: Any) -> Pace:
+        """From an ``account_states`` row: the ORM object or a row of :data:`_PACES`."""
         return cls(row.last_published_at, row.day, row.published_today)
 
     def after_post(self, now: datetime, day: str) -> Pace:
@@ -101,5 +103,4 @@ _RECORD_PACE = (update(_STATES).where(_STATES.c.name == bindparam("b_name"))
 
 def _read_paces(session: Session, names: set[str]) -> dict[str, Pace]:
     """The pacing rows of ``names`` that exist, in one statement built once (the send cycle reads them per batch)."""
-    return {r.name: Pace(r.last_published_at, r.day, r.published_today)
-            for r in session.execute(_PACES, {"b_names": list(names)})}
+    return {r.name: Pace.of(r) for r in session.execute(_PACES, {"b_names": list(names)})}

@@ -387,7 +387,7 @@ class Dispatcher:
         with self.env.db.session() as s:
             rows = jobs.mark_published(s, token, sending=[d.claim.id for d in sent if not d.from_claim],
                                        claimed=[d.claim.id for d in sent if d.from_claim], now=now)
-            done: dict[str, list[Published]] = {}
+            published: list[Published] = []
             for d in sent:
                 if (row := rows.get(d.claim.id)) is None:
                     continue
@@ -395,12 +395,11 @@ class Dispatcher:
                 job = PublishedJob(**row._asdict(), remote_id=r.remote_id if r else None,
                                    remote_url=r.remote_url if r else None,
                                    published_at=r.published_at if r and r.published_at else d.at)
-                done.setdefault(job.kind, []).append(Published(job, r, d.note))
-            if done:
-                every = [p for items in done.values() for p in items]
-                jobs.write_published(s, [p.job for p in every], [p.note for p in every])
-            for kind, items in done.items():
-                self.completions[kind].published(s, items, now)
+                published.append(Published(job, r, d.note))
+            if published:
+                jobs.write_published(s, published)
+            for kind in dict.fromkeys(p.job.kind for p in published):
+                self.completions[kind].published(s, [p for p in published if p.job.kind == kind], now)
         outcomes: list[str] = []
         for d in sent:
             if d.claim.id in rows:

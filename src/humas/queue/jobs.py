@@ -279,8 +279,8 @@ def mark_published(session: Session, token: str, *, sending: Sequence[int], clai
     return {r.id: r for r in rows}
 
 
-def write_published(session: Session, jobs: Sequence[PublishedJob], notes: Sequence[str]) -> None:
+def write_published(session: Session, published: Sequence[Published]) -> None:
     """Each published job's own facts (its remote id and URL, when, the note), in one executemany."""
     session.execute(_PUBLISHED_FACTS, [
-        {"b_id": j.id, "b_remote_id": j.remote_id, "b_remote_url": j.remote_url, "b_published_at": j.published_at,
-         "b_last_error": note} for j, note in zip(jobs, notes, strict=True)])
+        {"b_id": p.job.id, "b_remote_id": p.job.remote_id, "b_remote_url": p.job.remote_url,
+         "b_published_at": p.job.published_at, "b_last_error": p.note} for p in published])
