@@ -257,6 +257,18 @@ class LoopbackServer(abc.ABC):
         return url
 
 
+
+class DroppingServer(LoopbackServer):
+    """A fake whose :meth:`_answer` takes scripted faults (:meth:`_take_fault`) and honours their ``drop``: the
+    platform fakes whose writes can lose their answer."""
+
+    def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
+        """The next matching request is read and the connection closed without an answer; with ``apply`` the
+        request is carried out first (the write happened, its answer is lost)."""
+        with self._lock:
+            self._faults.append(Fault(method, path, drop=True, apply=apply))
+
+
 def _multipart(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
     """Fields and files (name -> (filename, content type, bytes)) of a ``multipart/form-data`` body."""
     msg = email.message_from_bytes(

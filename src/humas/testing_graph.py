@@ -23,9 +23,9 @@ from humas.errors import (
     NotFound,
 )
 from humas.testing import (  # one rule for the fakes' times: timezone-aware, kept in UTC
+    DroppingServer,
     Fault,
     LoopbackAnswer,
-    LoopbackServer,
     _aware,
     _multipart,
 )
@@ -141,7 +141,7 @@ class _UserToken:
     long_lived: bool
 
 
-class FakeGraphServer(LoopbackServer):
+class FakeGraphServer(DroppingServer):
     """A real HTTP server on 127.0.0.1 (a free port, one thread) speaking the Graph API wire format for what
     :class:`~humas.publisher.facebook.FacebookPageAdapter` calls (``platform-apis.md`` §2), with an in-memory store.
 
@@ -243,12 +243,6 @@ class FakeGraphServer(LoopbackServer):
         """The next matching request gets a bare HTTP ``status`` (a proxy's answer: no Graph envelope)."""
         with self._lock:
             self._faults.append(Fault(method, path, LoopbackAnswer(status, {}, body)))
-
-    def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
-        """The next matching request is read and the connection closed without an answer; with ``apply`` the
-        request is carried out first (the write happened, its answer is lost)."""
-        with self._lock:
-            self._faults.append(Fault(method, path, drop=True, apply=apply))
 
     def deny_next(self) -> None:
         """The next login dialog ends with the person refusing (``error=access_denied``)."""

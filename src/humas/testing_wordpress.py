@@ -21,9 +21,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from humas.errors import NotFound
 from humas.testing import (  # one rule for the fakes' times: timezone-aware, kept in UTC
+    DroppingServer,
     Fault,
     LoopbackAnswer,
-    LoopbackServer,
     _aware,
     _multipart,
 )
@@ -173,7 +173,7 @@ _JSON = "application/json; charset=UTF-8"
 _HTML = "text/html; charset=UTF-8"
 
 
-class FakeWordPressServer(LoopbackServer):
+class FakeWordPressServer(DroppingServer):
     """A real HTTP server on 127.0.0.1 (a free port) speaking a WordPress site's REST API for what
     :class:`~humas.publisher.wordpress.WordPressAdapter` calls (``platform-apis.md`` §8), with an in-memory site.
 
@@ -253,12 +253,6 @@ class FakeWordPressServer(LoopbackServer):
         with self._lock:
             self._faults.append(Fault(method, path, LoopbackAnswer(status, {"Content-Type": content_type,
                                                                            **(headers or {})}, body)))
-
-    def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
-        """The next matching request is read and the connection closed without an answer; with ``apply`` the
-        request is carried out first (the write happened, its answer is lost)."""
-        with self._lock:
-            self._faults.append(Fault(method, path, drop=True, apply=apply))
 
     def add_post(self, title: str, content: str = "", *, status: str = "publish", author: int = 1,
                  date_gmt: datetime | None = None, comment_status: str = "open") -> WPPost:

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from humas.errors import NotFound
 from humas.testing import (  # one rule for the fakes' times: timezone-aware, kept in UTC
+    DroppingServer,
     Fault,
     LoopbackAnswer,
     _aware,
@@ -174,7 +175,7 @@ class XCall(OAuthCall):
     bearer: bool = False
 
 
-class FakeXServer(FakeXOAuth):
+class FakeXServer(FakeXOAuth, DroppingServer):
     """X API v2 on 127.0.0.1 with an in-memory store, for what :class:`~humas.publisher.x.XAdapter` calls (§1.2–1.4):
 
     * ``POST /2/tweets`` (``text``, ``media.media_ids``, ``reply.in_reply_to_tweet_id``, ``reply_settings``) -> 201
@@ -240,12 +241,6 @@ class FakeXServer(FakeXOAuth):
         with self._lock:
             self._faults.extend(Fault(method, path, LoopbackAnswer(status, dict(headers), json.dumps(answer).encode()))
                                 for _ in range(times))
-
-    def drop_next(self, *, apply: bool = False, method: str | None = None, path: str | None = None) -> None:
-        """The next matching request is read and the connection closed without an answer; with ``apply`` it is
-        carried out first (the write happened, its answer is lost)."""
-        with self._lock:
-            self._faults.append(Fault(method, path, drop=True, apply=apply))
 
     def delay_next(self, seconds: float, *, apply: bool = True, method: str | None = None,
                    path: str | None = None) -> None:

@@ -26,7 +26,12 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from humas.errors import NotFound
-from humas.testing import Fault, LoopbackAnswer, _aware  # one rule for the fakes' times: timezone-aware, kept in UTC
+from humas.testing import (  # one rule for the fakes' times: timezone-aware, kept in UTC
+    DroppingServer,
+    Fault,
+    LoopbackAnswer,
+    _aware,
+)
 from humas.testing_oauth import FakeGoogleOAuth, _Token
 
 __all__ = ["COSTS", "YOUTUBE_ERRORS", "FakeYouTubeServer", "YouTubeCall", "YouTubeComment", "YouTubeVideo",
@@ -179,7 +184,7 @@ class _ChunkFault(Fault):
     keep: int | None = None  # with drop on an upload PUT: store only this many bytes of the chunk
 
 
-class FakeYouTubeServer(FakeGoogleOAuth):
+class FakeYouTubeServer(FakeGoogleOAuth, DroppingServer):
     """Google's token endpoint and the YouTube Data API v3 on one loopback server (pass ``fake.url`` as the
     account's ``api_base``; the token endpoint is ``<api_base>/token``, the upload host the same server).
 
