@@ -57,8 +57,8 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class _Row:
-    """An entry's stored columns, hashed the same way as a row read back."""
+class Appended:
+    """An entry as appended: its stored columns, hashed the same way as a row read back."""
 
     seq: int
     at: datetime
@@ -74,11 +74,11 @@ class _Row:
     hash: str = ""
 
 
-def _row(seq: int, prev_hash: str, *, actor: str, action: str, role: str, subject_type: str, subject_id: str | int,
-         version_hash: str, note: str, data: dict[str, Any] | None, at: datetime | None) -> _Row:
-    row = _Row(seq=seq, at=(at or datetime.now(UTC)).astimezone(UTC), actor=actor, role=role, action=action,
-               subject_type=subject_type, subject_id=str(subject_id), version_hash=version_hash, note=note,
-               data=json.loads(json.dumps(data or {}, ensure_ascii=False, default=str)), prev_hash=prev_hash)
+def _appended(seq: int, prev_hash: str, e: Entry) -> Appended:
+    row = Appended(seq=seq, at=(e.at or datetime.now(UTC)).astimezone(UTC), actor=e.actor, role=e.role,
+                   action=e.action, subject_type=e.subject_type, subject_id=str(e.subject_id),
+                   version_hash=e.version_hash, note=e.note,
+                   data=json.loads(json.dumps(e.data or {}, ensure_ascii=False, default=str)), prev_hash=prev_hash)
     return replace(row, hash=entry_hash(prev_hash, row))
 
 
@@ -94,36 +94,33 @@ def append(
     note: str = "",
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEntry:
+) -> Appended:
     """Append one entry in the caller's transaction (it commits or rolls back with the change it records).
 
     The first append of a transaction takes the chain lock and reads the chain's head; later appends in the same
-    transaction (still holding the lock) continue from the entry appended before them. The entries of a batch go
-    in together with :func:`append_many`.
+    transaction (still holding the lock) continue from the entry appended before them.
     """
-    prev_seq, prev_hash = _head(session)
-    row = _row(prev_seq + 1, prev_hash, actor=actor, action=action, role=role, subject_type=subject_type,
-               subject_id=subject_id, version_hash=version_hash, note=note, data=data, at=at)
-    entry = AuditEntry(**vars(row))
-    session.add(entry)
-    session.flush()
-    session.info[_HEAD] = (_transaction(session), row.seq, row.hash)
-    return entry
+    entry = Entry(actor=actor, action=action, role=role, subject_type=subject_type, subject_id=subject_id,
+                  version_hash=version_hash, note=note, data=data, at=at)
+    return append_many(session, [entry])[0]
 
 
-def append_many(session: Session, entries: Sequence[Entry]) -> None:
+def append_many(session: Session, entries: Sequence[Entry]) -> list[Appended]:
     """Append ``entries`` in order, as :func:`append` would one by one, with one ``INSERT`` and no ORM objects
-    (the register entries of a batch: a send cycle's marks, a poll's cases)."""
+    (the register entries of a batch: a send cycle's marks, a poll's cases). The session's pending ORM changes are
+    flushed first, so an entry is written after the change it records and objects added before it have their ids."""
     if not entries:
-        return
+        return []
+    session.flush()
     seq, prev = _head(session)
-    rows: list[_Row] = []
+    rows: list[Appended] = []
     for e in entries:
         seq += 1
-        rows.append(_row(seq, prev, **vars(e)))
+        rows.append(_appended(seq, prev, e))
         prev = rows[-1].hash
     session.execute(insert(table(AuditEntry)), [vars(r) for r in rows])
     session.info[_HEAD] = (_transaction(session), seq, prev)
+    return rows
 
 
 _HEAD = "humas.audit.head"
