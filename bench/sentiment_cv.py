@@ -91,8 +91,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "nusax_w2": {"source_weights": {**BASE.source_weights, "nusax_id": 2.0}},
     "nusax_w3": {"source_weights": {**BASE.source_weights, "nusax_id": 3.0}},
     "neg_replace_gate_c4": {"gate_c": 4.0, "features": FeatureConfig(negation_replace=True)},
-    "word_gated": {"word_head_gated": True},
-    "word_gated50": {"word_head_gated": True, "word_head_mix": 0.5},
     "q_head": {**V2, "question_mode": "head"},
     "q_rule": {**V2, "question_mode": "rule"},
 }

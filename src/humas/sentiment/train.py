@@ -79,7 +79,6 @@ class TrainConfig:
     nb_features: bool = False
     word_head_mix: float = 0.25
     word_head_c: float = 4.0
-    word_head_gated: bool = False
     question_c: float = 4.0
     question_mode: str = "max"
     block_weights: Mapping[str, float] = field(default_factory=lambda: {"word": 1.0, "char": 0.7, "cue": 0.7})
@@ -175,7 +174,6 @@ def fit(data: Featurised, config: TrainConfig, thresholds: Thresholds | None = N
     y = np.array([LABELS.index(ex.label) for ex in examples])
     w = _weights(examples, config)
     coef, intercept = _nb_head(x, y, w, config.c) if config.nb_features else _lr_head(x, y, w, config.c)
-    general = (coef, intercept)
     if config.word_head_mix > 0:
         # A word-only head (a plain word TF-IDF model) averaged in logit space: one linear model again.
         end = vectorizer.offsets["char"]
@@ -192,8 +190,6 @@ def fit(data: Featurised, config: TrainConfig, thresholds: Thresholds | None = N
         domain.fit(x[gov], y[gov])
         if config.domain_gate and not gov.all():
             domain_head = _gated(x, gov, domain, config)
-            if config.word_head_gated:
-                coef, intercept, domain_head = _gate_word_head(general, (coef, intercept), domain_head)
         else:
             coef = (1 - config.domain_mix) * coef + config.domain_mix * domain.coef_
             intercept = (1 - config.domain_mix) * intercept + config.domain_mix * domain.intercept_
@@ -250,19 +246,6 @@ def _gated(x: Any, in_domain: npt.NDArray[np.bool_], domain: LogisticRegression,
     gate.fit(x, in_domain.astype(np.int64))
     return DomainHead(domain.coef_.astype(np.float32), domain.intercept_.astype(np.float32),
                       gate.coef_[0].astype(np.float32), float(gate.intercept_[0]), config.domain_mix)
-
-
-def _gate_word_head(general: tuple[Any, Any], with_word: tuple[Any, Any], head: DomainHead) -> (
-    tuple[Any, Any, DomainHead]
-):
-    """Move the word-only head under the gate: logits G + g·(w·(W − G) + m·(D − Z)) with Z = (1 − w)·G + w·W,
-    the shipped formula at g = 1 and the general head alone at g = 0; stored as general G and in-domain head
-    D' = G + (Z − G)/m + (D − Z), so the artifact format does not change."""
-    out = []
-    for g, z, d in ((general[0], with_word[0], head.coef), (general[1], with_word[1], head.intercept)):
-        out.append(g + (z - g) / head.mix + (d - z))
-    return general[0], general[1], DomainHead(out[0].astype(np.float32), out[1].astype(np.float32),
-                                              head.gate_coef, head.gate_intercept, head.mix)
 
 
 def predict(artifact: LinearArtifact, data: Featurised) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
