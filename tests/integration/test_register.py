@@ -4,13 +4,17 @@ chain are all found by ``humas audit verify`` (the chain, the signed checkpoint 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from sqlalchemy import delete, select, update
+import pytest
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import OperationalError
 from typer.testing import CliRunner
 
 from humas.app import App
 from humas.store import audit
 from humas.store.models import AuditEntry
+from tests.conftest import pg_schema
 from tests.integration.test_workflow import act, new
 
 
@@ -127,3 +131,24 @@ def test_the_cli_names_every_finding_and_exits_4(team: App) -> None:
     assert bad.exit_code == 4
     body = json.loads(bad.output)
     assert body["ok"] is False and body["head_seq"] == 3 and body["findings"]
+
+
+def test_appends_wait_for_each_other_within_an_installation_and_not_across_schemas(
+        make_app: Callable[..., App]) -> None:
+    with pg_schema() as mine, pg_schema() as other:
+        ours, theirs = make_app(mine), make_app(other)
+        try:
+            with ours.db.session() as holding:
+                audit.append(holding, actor="t", action="a.holding")  # the chain lock, held until this commits
+                with theirs.db.session() as s:  # another office's register in the same database
+                    s.execute(text("SET LOCAL lock_timeout = '5s'"))
+                    audit.append(s, actor="t", action="a.other")
+                with pytest.raises(OperationalError, match="lock timeout"), ours.db.session() as s:
+                    s.execute(text("SET LOCAL lock_timeout = '200ms'"))
+                    audit.append(s, actor="t", action="a.waits")
+            for app in (ours, theirs):
+                with app.db.session() as s:
+                    assert audit.verify(s).ok and audit.head(s)[0] == 1
+        finally:
+            ours.db.dispose()
+            theirs.db.dispose()

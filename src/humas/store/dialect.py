@@ -7,17 +7,23 @@ from typing import Any
 from sqlalchemy import ColumnElement, text
 from sqlalchemy.orm import QueryableAttribute, Session
 
-AUDIT_LOCK_KEY = 0x68756D6173  # "humas"
+AUDIT_LOCK_KEY = 0x68756D73  # "hums"; with the schema's hash as the second key, one register lock per installation
 
 
 def lock_audit_chain(session: Session) -> None:
     """Serialise appends to the audit chain for the rest of this transaction.
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, every write transaction already holds
-    the database's single write lock (``BEGIN IMMEDIATE``).
+    PostgreSQL: a transaction-scoped advisory lock keyed by the schema too, so installations in other schemas of
+    the same database (other offices) do not wait for each other. SQLite: nothing to do, every write transaction
+    already holds the database's single write lock (``BEGIN IMMEDIATE``).
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": AUDIT_LOCK_KEY})
+        session.execute(_LOCK, {"k": AUDIT_LOCK_KEY})
+
+
+# During an upgrade an older daemon takes the old single-key lock; the register's unique seq still refuses a second
+# entry with the same number, so the chain cannot fork: one of the two transactions fails and rolls back.
+_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:k AS integer), hashtext(current_schema()))")
 
 
 def contains(column: ColumnElement[Any] | QueryableAttribute[Any], needle: str) -> ColumnElement[bool]:
