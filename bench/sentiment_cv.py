@@ -54,11 +54,12 @@ NO_WORD: dict[str, Any] = {"word_head_mix": 0.0}
 # Overrides of TrainConfig() (the shipped settings: C 4, blocks word 1 / char 0.7 / cue 0.7, a word-only head
 # averaged in at 25 %, the in-domain head gated up to 40 %, gov weight 1, balanced classes, negation scope 2 with
 # the negated word's own terms replaced, question head max'ed with the rule). The names spell out what differs.
-# negation_replace is the default since the model of 2026-12-07 evening: variants measured before (RESULTS-sentiment.md
-# names the commit) had it off unless they set it, so their figures reproduce at that commit, not here.
+# negation_replace is the default since the second training of format 3 and cue_stems since the third: variants
+# measured before (RESULTS-sentiment.md names the commit) had them off unless they set them, so their figures
+# reproduce at that commit, not here.
 VARIANTS: dict[str, dict[str, Any]] = {
     "default": {},
-    "keep_negated": {"features": FeatureConfig(negation_replace=False)},  # the model before, otherwise the same
+    "keep_negated": {"features": FeatureConfig(negation_replace=False, cue_stems=False)},  # the first format-3 model
     "no_word_head": NO_WORD,
     "gate_mix30": {**NO_WORD, "domain_mix": 0.3},
     "gate_c4": {**NO_WORD, "gate_c": 4.0},
@@ -91,6 +92,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "nusax_w2": {"source_weights": {**BASE.source_weights, "nusax_id": 2.0}},
     "nusax_w3": {"source_weights": {**BASE.source_weights, "nusax_id": 3.0}},
     "neg_replace_gate_c4": {"gate_c": 4.0, "features": FeatureConfig(negation_replace=True)},
+    "no_cue_stems": {"features": FeatureConfig(cue_stems=False)},  # the second training of format 3
     "q_head": {**V2, "question_mode": "head"},
     "q_rule": {**V2, "question_mode": "rule"},
 }

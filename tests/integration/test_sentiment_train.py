@@ -13,7 +13,7 @@ from humas.cli.sentiment import app
 from humas.errors import InvalidInput
 from humas.sentiment.base import Thresholds
 from humas.sentiment.data import read_labelled_file
-from humas.sentiment.features import CueMatcher, default_cues
+from humas.sentiment.features import CueMatcher, FeatureConfig, default_cues
 from humas.sentiment.model import LinearClassifier, shipped_model_dir
 from humas.sentiment.train import TrainConfig, config_from_meta, train, with_overrides
 from tests.conftest import sentiment_data
@@ -114,9 +114,10 @@ def test_one_matrix_variants_write_no_domain_head(tmp_path: Path, changes: dict[
     assert neg.probabilities["negative"] > pos.probabilities["negative"]
 
 
-def test_recipes_from_before_the_gate_keep_a_fixed_mix() -> None:
+def test_recipes_from_before_the_gate_keep_a_fixed_mix_and_the_features_they_had() -> None:
     old = {"config": {"c": 2.0, "domain_mix": 0.15, "features": {"negation_scope": 2}}}
-    assert config_from_meta(old) == with_overrides(TrainConfig(), c=2.0, domain_mix=0.15, domain_gate=False,
-                                                   word_head_mix=0.0)
+    assert config_from_meta(old) == with_overrides(
+        TrainConfig(), c=2.0, domain_mix=0.15, domain_gate=False, word_head_mix=0.0,
+        features=FeatureConfig(negation_scope=2, negation_replace=False, cue_stems=False))
     new = {"config": {"domain_gate": True, "domain_mix": 0.4, "word_head_mix": 0.25}}
     assert config_from_meta(new) == with_overrides(TrainConfig(), domain_gate=True, domain_mix=0.4, word_head_mix=0.25)

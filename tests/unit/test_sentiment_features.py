@@ -35,14 +35,26 @@ def test_cues_negated_complaint_and_sarcasm() -> None:
     assert sarcasm["praise_with_problem"] == 1 and sarcasm["sarcasm_emoji"] == 1
 
 
+def test_cue_words_match_with_the_enclitic_nya_only_when_the_model_asks() -> None:
+    cues = CueMatcher(default_cues())
+    tokens = default_normalizer().tokens("mantap pak, lubangnya bisa buat mancing")
+    assert cues(tokens, stems=True)["problem"] == 1 and cues(tokens, stems=True)["praise_with_problem"] == 1
+    assert cues(tokens)["problem"] == 0  # artifacts trained before cue_stems see what they were trained on
+    assert cues(["ramahnya", "petugas"], stems=True)["praise"] == 1
+    # negators and words that only start a phrase keep their "-nya" form: "kurangnya" is "the lack of"
+    assert cues(["kurangnya", "bagus"], stems=True)["negated_praise"] == 0
+    assert cues(["bukannya", "ramah"], stems=True)["praise"] == 1
+
+
 def test_fast_transform_equals_training_transform() -> None:
     norm = default_normalizer()
     cues = CueMatcher(default_cues())
     texts = ["jalan rusak parah sudah 2 tahun!!", "terima kasih pak 👍", "", "tidak buruk kok, mantap",
-             "gak bagus blas pelayanannya", "jalan rusak parah"]
+             "gak bagus blas pelayanannya", "jalan rusak parah", "sampahnya numpuk, baunya parah"]
     tokens = [norm.tokens(t) for t in texts]
-    config = FeatureConfig(negation_replace=True)
+    config = FeatureConfig(negation_replace=True, cue_stems=True)
     docs = [extract(t, cues, config) for t in tokens]
+    assert docs[-1]["cue"]["problem"] == 3  # sampah, numpuk, bau
     vec = Vectorizer.fit(docs, min_df={"word": 1, "char": 1, "cue": 1}, max_features={},
                          weights={"word": 1.0, "char": 0.7, "cue": 0.5}, config=config)
     slow = vec.transform(docs).toarray()

@@ -9,7 +9,8 @@ Negation scope: the (at most ``scope``) words after a negator (``tidak``, ``belu
 after slang mapping, so "gak bagus" counts too) also appear as ``neg_<word>`` terms, so "tidak buruk" and "buruk"
 get different weights. Cues add the lexicon categories (problem, complaint, praise ...) and their combinations:
 negated praise ("tidak bagus"), negated complaint ("tidak buruk") and praise next to a problem or complaint (mostly
-sarcasm: "mantap pak, lubangnya bisa buat mancing").
+sarcasm: "mantap pak, lubangnya bisa buat mancing"); with ``cue_stems`` a one-word cue also matches with the
+enclitic "-nya" attached ("lubangnya" is the problem "lubang").
 
 Speed: character n-grams are computed once per distinct token (cached), and weighting is vectorised per batch.
 """
@@ -31,6 +32,8 @@ from scipy import sparse
 BLOCKS: tuple[str, ...] = ("word", "char", "cue")
 #: Words that open a negation scope when the lexicon has none of its own.
 DEFAULT_NEGATORS = frozenset({"tidak", "belum", "bukan", "jangan", "tanpa", "kurang"})
+#: the cue categories whose one-word entries also match with the enclitic "-nya" (with ``FeatureConfig.cue_stems``)
+STEMMED = ("praise", "thanks", "complaint", "problem")
 _PUNCT = frozenset({"!", "!!", "?"})
 
 
@@ -66,8 +69,19 @@ class CueMatcher:
         self._praise = {p[0] for p in cues.get("praise", ()) if len(p) == 1}
         self._complaint = {p[0] for p in cues.get("complaint", ()) if len(p) == 1}
         self.negators = frozenset(p[0] for p in cues.get("negation", ()) if len(p) == 1) or DEFAULT_NEGATORS
+        self._stemmable = frozenset(p[0] for category in STEMMED for p in cues.get(category, ()) if len(p) == 1)
 
-    def __call__(self, tokens: Sequence[str]) -> Counter[str]:
+    def stems(self, tokens: Sequence[str]) -> Sequence[str]:
+        """``tokens`` with the enclitic "-nya" taken off a one-word praise, thanks, complaint or problem cue
+        ("lubangnya" → "lubang"), so the lexicon matches what comments write; other words are left as they are."""
+        stemmable = self._stemmable
+        if not any(t.endswith("nya") and t[:-3] in stemmable for t in tokens):
+            return tokens
+        return [t[:-3] if t.endswith("nya") and t[:-3] in stemmable else t for t in tokens]
+
+    def __call__(self, tokens: Sequence[str], stems: bool = False) -> Counter[str]:
+        if stems:
+            tokens = self.stems(tokens)
         found: Counter[str] = Counter()
         n = len(tokens)
         by_first = self._by_first
@@ -150,6 +164,7 @@ class FeatureConfig:
 
     negation_scope: int = 2
     negation_replace: bool = True
+    cue_stems: bool = True
     char_min: int = 2
     char_max: int = 5
 
@@ -164,7 +179,7 @@ def extract(
     return {
         "word": Counter(word_terms(tokens, cues.negators, config.negation_scope, config.negation_replace)),
         "char": chars,
-        "cue": cues(tokens),
+        "cue": cues(tokens, config.cue_stems),
     }
 
 
@@ -248,7 +263,7 @@ class Vectorizer:
             for tok in _char_tokens(tokens, negators, self.config):
                 char.extend(self._char_cols(tok))
             cue: list[int] = []
-            for term, count in cues(tokens).items():
+            for term, count in cues(tokens, self.config.cue_stems).items():
                 col = cue_vocab.get(term)
                 if col is not None:
                     cue.extend([col] * count)

@@ -132,6 +132,7 @@ class LinearArtifact:
             threshold=self.thresholds.case,
             question_mode=self.question_mode if self.q_coef is not None else "rule",
             features={"negation_scope": features.negation_scope, "negation_replace": features.negation_replace,
+                      "cue_stems": features.cue_stems,
                       "char_min": features.char_min, "char_max": features.char_max},
             block_weights={name: blocks[name].weight for name in BLOCKS},
             domain_mix=self.domain.mix if self.domain is not None else 0.0,
@@ -177,7 +178,8 @@ class LinearArtifact:
         else:
             f = meta.get("features", {})
             features = FeatureConfig(int(f.get("negation_scope", 2)), bool(f.get("negation_replace", False)),
-                                     int(f.get("char_min", 2)), int(f.get("char_max", 5)))
+                                     bool(f.get("cue_stems", False)), int(f.get("char_min", 2)),
+                                     int(f.get("char_max", 5)))
             t = meta["thresholds"]
             thresholds = Thresholds(case=float(t["case"]), review=float(t["review"]), question=float(t["question"]))
         vectorizer = Vectorizer(blocks, features)
