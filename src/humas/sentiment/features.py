@@ -20,10 +20,11 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -167,6 +168,17 @@ class FeatureConfig:
     cue_stems: bool = True
     char_min: int = 2
     char_max: int = 5
+
+    @classmethod
+    def recorded(cls, values: Mapping[str, Any]) -> FeatureConfig:
+        """The settings an artifact or a training recipe recorded (``meta.json``). A setting it does not name is
+        newer than it and was off when it was trained (:data:`OFF_UNTIL_RECORDED`); unknown names are ignored."""
+        given, default = {**OFF_UNTIL_RECORDED, **values}, cls()
+        return cls(**{f.name: type(getattr(default, f.name))(given[f.name]) for f in fields(cls) if f.name in given})
+
+
+#: feature settings added after the first recorded artifacts, with the value that reproduces those artifacts
+OFF_UNTIL_RECORDED: dict[str, Any] = {"negation_replace": False, "cue_stems": False}
 
 
 def extract(

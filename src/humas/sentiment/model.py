@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -123,7 +123,6 @@ class LinearArtifact:
         np.savez_compressed(out / "weights.npz", **arrays)  # type: ignore[arg-type]
         (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
         meta = dict(self.meta)
-        features = self.vectorizer.config
         meta.update(
             format_version=FORMAT_VERSION,
             labels=list(LABELS),
@@ -131,9 +130,7 @@ class LinearArtifact:
                         "question": self.thresholds.question},
             threshold=self.thresholds.case,
             question_mode=self.question_mode if self.q_coef is not None else "rule",
-            features={"negation_scope": features.negation_scope, "negation_replace": features.negation_replace,
-                      "cue_stems": features.cue_stems,
-                      "char_min": features.char_min, "char_max": features.char_max},
+            features=asdict(self.vectorizer.config),
             block_weights={name: blocks[name].weight for name in BLOCKS},
             domain_mix=self.domain.mix if self.domain is not None else 0.0,
         )
@@ -176,10 +173,7 @@ class LinearArtifact:
             case = float(meta["threshold"])
             thresholds = Thresholds(case=case, review=case)
         else:
-            f = meta.get("features", {})
-            features = FeatureConfig(int(f.get("negation_scope", 2)), bool(f.get("negation_replace", False)),
-                                     bool(f.get("cue_stems", False)), int(f.get("char_min", 2)),
-                                     int(f.get("char_max", 5)))
+            features = FeatureConfig.recorded(meta.get("features", {}))
             t = meta["thresholds"]
             thresholds = Thresholds(case=float(t["case"]), review=float(t["review"]), question=float(t["question"]))
         vectorizer = Vectorizer(blocks, features)

@@ -510,10 +510,7 @@ def config_from_meta(meta: Mapping[str, Any]) -> TrainConfig | None:
     values.setdefault("domain_gate", False)
     values.setdefault("word_head_mix", 0.0)
     if isinstance(values.get("features"), Mapping):
-        feature_fields = {f.name for f in fields(FeatureConfig)}
-        # a feature setting newer than the recipe was off when it was trained
-        recorded_features = {"negation_replace": False, "cue_stems": False, **values["features"]}
-        values["features"] = FeatureConfig(**{k: v for k, v in recorded_features.items() if k in feature_fields})
+        values["features"] = FeatureConfig.recorded(values["features"])
     else:
         values.pop("features", None)
     return TrainConfig(**values)
